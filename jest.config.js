@@ -1,0 +1,11 @@
+/** Specs run on the TypeScript sources; integration specs start their own beanstalkd. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/spec'],
+  testMatch: ['**/*.spec.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  // Sources import with ".js" extensions (for the ESM build); map them back for ts-jest.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};
