@@ -22,7 +22,13 @@ export interface JobData {
   readonly body: Buffer;
 }
 
-type Decoder<T> = (reply: Reply, command: Command<T>, connection: string) => Decoded<T>;
+/** What a decoder needs of its command: the typed error for an unexpected reply. */
+interface FailureSource {
+  readonly line: string;
+  failure(reply: Reply, connection: string): Error;
+}
+
+type Decoder<T> = (reply: Reply, command: FailureSource, connection: string) => Decoded<T>;
 
 /**
  * One command, encoded and validated, with what it needs from the connection

@@ -1,0 +1,405 @@
+import { BehaviorSubject, Observable, distinctUntilChanged } from 'rxjs';
+import type { Subscriber, Subscription } from 'rxjs';
+import type { Socket } from 'node:net';
+import * as commands from '../protocol/commands.js';
+import { NOTHING } from '../protocol/commands.js';
+import type { Command } from '../protocol/commands.js';
+import { encodeInto, encodedLength } from '../protocol/encode.js';
+import { BadReplyError, BeanstalkError, CommandTimeoutError, ConnectionError } from '../protocol/errors.js';
+import { parseReplies } from '../protocol/parser.js';
+import type { Reply } from '../protocol/reply.js';
+import { describeAddress, openSocket } from './address.js';
+import type { Address } from './address.js';
+import { backoffDelay } from './backoff.js';
+import type { ReconnectOptions } from './backoff.js';
+import { Queue } from './queue.js';
+import { fromSocket } from './socket-stream.js';
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface ConnectionOptions {
+  /** Shown in every error and log line. */
+  readonly name: string;
+  readonly address: Address;
+  /** Reconnect policy; `false` to give up when the socket is lost. Default: forever, 50 ms .. 5 s. */
+  readonly reconnect?: ReconnectOptions | false;
+  /** Fail a command (and reset the connection) when its reply takes longer; blocking reserves excepted. */
+  readonly commandTimeoutMs?: number;
+  /** Give up connecting after this long. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** TCP keepalive initial delay. Default 15 s; 0 disables. */
+  readonly keepAliveMs?: number;
+  /** Commands that may wait while disconnected. Default 10,000. */
+  readonly maxOfflineQueue?: number;
+  /** Longest reply body accepted. Default: the protocol's maximum. */
+  readonly maxReplyBodyBytes?: number;
+  /** How often a safe command is resent after connection losses before it fails. Default 3. */
+  readonly maxResends?: number;
+}
+
+/** A command waiting to be written or waiting for its reply. Internal tube commands have no subscriber. */
+interface Pending {
+  readonly command: Command<unknown>;
+  readonly subscriber: Subscriber<unknown> | undefined;
+  cancelled: boolean;
+  written: boolean;
+  resends: number;
+}
+
+const DEFAULT_TUBE = 'default';
+const noop = () => undefined;
+
+/**
+ * One beanstalkd connection: commands are queued, written in one socket write per
+ * tick, and matched in order with the replies parsed from the socket. The used tube
+ * and watch set are tracked here and adjusted just before a command that needs them
+ * (go-beanstalk's adjustTubes), so they are also right again after a reconnect.
+ */
+export class Connection {
+  readonly name: string;
+  private readonly stateSubject = new BehaviorSubject<ConnectionState>('idle');
+  /** connecting, connected, reconnecting, closed: for logs and alerts. */
+  readonly state$: Observable<ConnectionState> = this.stateSubject.pipe(distinctUntilChanged());
+
+  private readonly outbox = new Queue<Pending>();
+  private readonly inflight = new Queue<Pending>();
+  private socket: Socket | undefined;
+  private socketSubscription: Subscription | undefined;
+  private writable = false;
+  private flushScheduled = false;
+  private attempts = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private headSince = 0;
+  /** The tube state the server will have once everything written so far has run. */
+  private wireUse: string | undefined = DEFAULT_TUBE;
+  private wireWatch: readonly string[] | undefined = [DEFAULT_TUBE];
+  private closing: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.name = options.name;
+  }
+
+  get state(): ConnectionState {
+    return this.stateSubject.value;
+  }
+
+  /** Commands written and awaiting replies plus those queued; 0 means idle. */
+  get pendingCount(): number {
+    return this.inflight.length + this.outbox.length;
+  }
+
+  /** Sends the command when subscribed; emits its decoded result (or completes empty) and completes. */
+  send<T>(command: Command<T>): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      const pending = this.enqueue(command as Command<unknown>, subscriber as Subscriber<unknown>);
+      return () => {
+        if (pending) pending.cancelled = true;
+      };
+    });
+  }
+
+  /** Stops taking commands, lets queued and in-flight ones finish, then closes the socket. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing.promise;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.closing = { promise, resolve };
+    if (this.state !== 'connected') this.finish(new ConnectionError('connection closed', this.context()));
+    else this.endIfDrained();
+    return promise;
+  }
+
+  /** Closes at once: in-flight commands fail, the server returns this connection's reserved jobs to ready. */
+  destroy(): Promise<void> {
+    const closed = this.close();
+    this.finish(new ConnectionError('connection destroyed', this.context()));
+    return closed;
+  }
+
+  // ---- queueing and writing ----
+
+  private enqueue(command: Command<unknown>, subscriber: Subscriber<unknown>): Pending | undefined {
+    if (this.closing || this.state === 'closed') {
+      subscriber.error(new ConnectionError('connection is closed', this.context(command)));
+      return undefined;
+    }
+    const limit = this.options.maxOfflineQueue ?? 10000;
+    if (this.state !== 'connected' && this.outbox.length >= limit) {
+      subscriber.error(new ConnectionError(`offline queue is full (${limit} commands)`, this.context(command)));
+      return undefined;
+    }
+    const pending: Pending = { command, subscriber, cancelled: false, written: false, resends: 0 };
+    this.outbox.push(pending);
+    if (this.state === 'idle') this.connect();
+    else this.scheduleFlush();
+    return pending;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.state !== 'connected' || !this.writable) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flush);
+  }
+
+  /** Writes everything queued in one socket write, with the use/watch/ignore lines it needs. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const socket = this.socket;
+    if (!socket || this.state !== 'connected' || !this.writable || this.outbox.length === 0) return;
+    const batch: Pending[] = [];
+    let bytes = 0;
+    for (let pending = this.outbox.shift(); pending; pending = this.outbox.shift()) {
+      if (pending.cancelled) continue;
+      for (const tube of this.adjustTubes(pending.command)) {
+        batch.push(tube);
+        bytes += encodedLength(tube.command);
+      }
+      batch.push(pending);
+      bytes += encodedLength(pending.command);
+    }
+    if (batch.length === 0) return;
+    const out = Buffer.allocUnsafe(bytes);
+    let offset = 0;
+    if (this.inflight.length === 0) this.headSince = Date.now();
+    for (const pending of batch) {
+      offset = encodeInto(out, offset, pending.command);
+      pending.written = true;
+      if (pending.command.options.noReply) pending.subscriber?.complete();
+      else this.inflight.push(pending);
+    }
+    if (!socket.write(out)) {
+      this.writable = false;
+      socket.once('drain', () => {
+        this.writable = true;
+        this.scheduleFlush();
+      });
+    }
+    this.armWatchdog();
+  };
+
+  /** The use/watch/ignore commands that must run before `command`, updating the tracked state. */
+  private adjustTubes(command: Command<unknown>): Pending[] {
+    const needed: Command<unknown>[] = [];
+    const { use, watch } = command.options;
+    if (use !== undefined && use !== this.wireUse) {
+      needed.push(commands.use(use));
+      this.wireUse = use;
+    }
+    if (watch !== undefined && !sameTubes(watch, this.wireWatch)) {
+      const current = this.wireWatch ?? [];
+      // Watch first, then ignore: the server refuses to ignore the last watched tube.
+      for (const tube of watch) if (!current.includes(tube)) needed.push(commands.watch(tube));
+      for (const tube of current) if (!watch.includes(tube)) needed.push(commands.ignore(tube));
+      this.wireWatch = watch;
+    }
+    return needed.map((c) => ({ command: c, subscriber: undefined, cancelled: false, written: false, resends: 0 }));
+  }
+
+  // ---- replies ----
+
+  private onReply(reply: Reply): void {
+    const pending = this.inflight.shift();
+    this.headSince = Date.now();
+    if (!pending) {
+      this.fail(new BadReplyError('reply with no command waiting for it', { connection: this.name, reply: reply.line }));
+      return;
+    }
+    if (!pending.subscriber) this.onTubeReply(pending, reply);
+    else if (!pending.cancelled) this.deliver(pending, reply);
+    if (this.closing) this.endIfDrained();
+  }
+
+  private deliver(pending: Pending, reply: Reply): void {
+    const subscriber = pending.subscriber as Subscriber<unknown>;
+    let value: unknown;
+    try {
+      value = pending.command.decode(reply, this.name);
+    } catch (error) {
+      subscriber.error(error);
+      // An unexpected reply word means requests and replies no longer line up.
+      if (error instanceof BadReplyError) this.fail(error);
+      return;
+    }
+    if (value !== NOTHING) subscriber.next(value);
+    subscriber.complete();
+  }
+
+  /** A use/watch/ignore the library sent: on failure the tracked state is unknown, so start afresh. */
+  private onTubeReply(pending: Pending, reply: Reply): void {
+    try {
+      pending.command.decode(reply, this.name);
+    } catch (error) {
+      this.fail(error instanceof BeanstalkError ? error : new BadReplyError(String(error), this.context()));
+    }
+  }
+
+  // ---- socket lifecycle ----
+
+  private connect(): void {
+    this.setState(this.attempts === 0 && this.state === 'idle' ? 'connecting' : 'reconnecting');
+    const { socket, ready } = openSocket(this.options.address);
+    this.socket = socket;
+    socket.on('error', noop); // errors arrive through fromSocket; this keeps a late one from crashing the process
+    const keepAlive = this.options.keepAliveMs ?? 15000;
+    if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
+    const connectTimer = setTimeout(
+      () => socket.destroy(new ConnectionError('connect timed out', this.context())),
+      this.options.connectTimeoutMs ?? 10000,
+    );
+    socket.once(ready, () => {
+      clearTimeout(connectTimer);
+      this.onConnected(socket);
+    });
+    socket.once('close', () => clearTimeout(connectTimer));
+    this.socketSubscription = fromSocket(socket)
+      .pipe(parseReplies({ maxBodyBytes: this.options.maxReplyBodyBytes }))
+      .subscribe({
+        next: (reply) => this.onReply(reply),
+        error: (error: Error) => this.onSocketLost(socket, error),
+        complete: () => this.onSocketLost(socket, undefined),
+      });
+  }
+
+  private onConnected(socket: Socket): void {
+    if (socket !== this.socket) return;
+    this.attempts = 0;
+    this.wireUse = DEFAULT_TUBE;
+    this.wireWatch = [DEFAULT_TUBE];
+    this.writable = true;
+    this.setState('connected');
+    if (this.closing) this.endIfDrained();
+    this.scheduleFlush();
+  }
+
+  /** Resets the connection after a protocol error: the socket goes, reconnect follows. */
+  private fail(error: BeanstalkError): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.onSocketLost(socket, error);
+    socket.destroy();
+  }
+
+  private onSocketLost(socket: Socket, error: Error | undefined): void {
+    if (socket !== this.socket) return;
+    this.socket = undefined;
+    this.writable = false;
+    this.socketSubscription?.unsubscribe();
+    this.socketSubscription = undefined;
+    socket.destroy();
+    this.disarmWatchdog();
+
+    const reconnecting = this.willReconnect();
+    const lost = this.inflight.drain();
+    const resend: Pending[] = [];
+    for (const pending of lost) {
+      if (!pending.subscriber || pending.cancelled) continue;
+      if (error instanceof BadReplyError && pending === lost.find((p) => p.subscriber)) {
+        pending.subscriber.error(error); // the command whose reply was unreadable
+      } else if (reconnecting && pending.command.options.idempotent && pending.resends < (this.options.maxResends ?? 3)) {
+        pending.resends++;
+        pending.written = false;
+        resend.push(pending);
+      } else {
+        pending.subscriber.error(
+          new ConnectionError(
+            `connection lost before the reply${error ? `: ${error.message}` : ''}`,
+            this.context(pending.command),
+            true,
+          ),
+        );
+      }
+    }
+    for (let i = resend.length - 1; i >= 0; i--) this.outbox.unshift(resend[i] as Pending);
+
+    if (!reconnecting) {
+      this.finish(new ConnectionError(`connection lost${error ? `: ${error.message}` : ''}`, this.context()));
+      return;
+    }
+    this.setState('reconnecting');
+    const delay = backoffDelay(this.attempts++, this.options.reconnect || {});
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+  }
+
+  private willReconnect(): boolean {
+    const policy = this.options.reconnect;
+    if (this.closing || policy === false) return false;
+    return this.attempts < (policy?.maxAttempts ?? Infinity);
+  }
+
+  /** Final state: every queued command fails with `error`, the socket is gone. */
+  private finish(error: ConnectionError): void {
+    clearTimeout(this.reconnectTimer);
+    this.disarmWatchdog();
+    const socket = this.socket;
+    this.socket = undefined;
+    this.socketSubscription?.unsubscribe();
+    socket?.destroy();
+    for (const pending of [...this.inflight.drain(), ...this.outbox.drain()]) {
+      if (pending.subscriber && !pending.cancelled) {
+        pending.subscriber.error(
+          new ConnectionError(error.message, this.context(pending.command), pending.written),
+        );
+      }
+    }
+    this.setState('closed');
+    this.closing?.resolve();
+  }
+
+  private endIfDrained(): void {
+    if (this.pendingCount > 0 || !this.socket) return;
+    const socket = this.socket;
+    socket.once('close', () => this.finish(new ConnectionError('connection closed', this.context())));
+    this.socket = undefined;
+    this.socketSubscription?.unsubscribe();
+    socket.end();
+  }
+
+  // ---- command timeout: one timer watches the oldest unanswered command ----
+
+  private armWatchdog(): void {
+    const timeout = this.options.commandTimeoutMs;
+    if (!timeout || this.watchdog) return;
+    this.watchdog = setInterval(() => this.checkHead(timeout), Math.max(10, timeout / 4));
+    this.watchdog.unref?.();
+  }
+
+  private disarmWatchdog(): void {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private checkHead(timeout: number): void {
+    const head = this.inflight.peek();
+    if (!head) return this.disarmWatchdog();
+    const waits = head.command.options.waits ?? 0;
+    if (waits === Infinity) return;
+    if (Date.now() - this.headSince <= waits * 1000 + timeout) return;
+    this.inflight.shift();
+    head.subscriber?.error(new CommandTimeoutError(`no reply within ${timeout} ms`, this.context(head.command), true));
+    const socket = this.socket;
+    if (socket) {
+      this.onSocketLost(socket, new CommandTimeoutError('command timed out', this.context(head.command), true));
+    }
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.stateSubject.value !== state) this.stateSubject.next(state);
+  }
+
+  private context(command?: Command<unknown>) {
+    return { connection: this.name, command: command?.line };
+  }
+
+  toString(): string {
+    return `${this.name} (${describeAddress(this.options.address)})`;
+  }
+}
+
+function sameTubes(wanted: readonly string[], current: readonly string[] | undefined): boolean {
+  if (!current || wanted.length !== current.length) return false;
+  return wanted.every((tube) => current.includes(tube));
+}

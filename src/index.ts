@@ -1,0 +1,11 @@
+export * from './client/index.js';
+export * from './protocol/errors.js';
+export type { ServerStats, TubeStats, JobStats, JobState } from './protocol/stats.js';
+export type { PutOptions } from './protocol/commands.js';
+export { DEFAULT_PRIORITY, DEFAULT_TTR } from './protocol/commands.js';
+export type { ConnectionState } from './connection/connection.js';
+export type { Address } from './connection/address.js';
+export type { ReconnectOptions } from './connection/backoff.js';
+export { parseReplies } from './protocol/parser.js';
+export type { Reply } from './protocol/reply.js';
+export * from './worker/index.js';
