@@ -53,6 +53,11 @@ export class Lane {
     return this.reserveWith(() => commands.reserveJob(id), settled);
   }
 
+  /** Closes once the commands already queued on the lane have their replies. */
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
   /** Closes at once; the server hands any job this lane held back to ready. */
   destroy(): Promise<void> {
     this.heldJob = undefined;

@@ -72,25 +72,30 @@ class LaneRun {
   /** Stop reserving; a lane holding a job closes once the job is settled. */
   stop(): void {
     this.stopping = true;
-    if (!this.lane.held) this.finish();
+    // A lane with a reserve pending is destroyed, so a job the server hands it meanwhile goes back to ready.
+    if (!this.lane.held) this.finish('destroy');
   }
 
+  /** Teardown: a lane still running is destroyed, so the server takes back a job it held. */
   close(): void {
     clearTimeout(this.timer);
     this.reserving?.unsubscribe();
-    void this.lane.destroy();
+    if (!this.finished) void this.lane.destroy();
   }
 
-  private finish(): void {
+  /** Done reserving. After a settle the lane closes gracefully, so the settle command still goes out. */
+  private finish(how: 'close' | 'destroy'): void {
     if (this.finished) return;
     this.finished = true;
-    this.close();
+    clearTimeout(this.timer);
+    this.reserving?.unsubscribe();
+    void (how === 'close' ? this.lane.close() : this.lane.destroy());
     this.onFinished();
   }
 
   private readonly next = (): void => {
     this.reserving?.unsubscribe();
-    if (this.stopping || this.source.closed) return this.finish();
+    if (this.stopping || this.source.closed) return this.finish('close');
     if (this.subscriber.closed) return;
     this.reserving = this.lane.reserve(this.tubes, undefined, this.next).subscribe({
       next: (job) => {
@@ -102,7 +107,7 @@ class LaneRun {
   };
 
   private onError(error: unknown): void {
-    if (this.source.closed || this.stopping) return this.finish();
+    if (this.source.closed || this.stopping) return this.finish('destroy');
     if (error instanceof DeadlineSoonError) {
       // Never loop on reserve inside the safety margin: deal with the held job, then wait it out.
       const held = this.lane.held;
