@@ -9,6 +9,8 @@ export interface BeanstalkdOptions {
   readonly binlogDir?: string;
   /** Port to listen on; a free loopback port when omitted (use it to restart on the same port). */
   readonly port?: number;
+  /** Listen on this UNIX socket path instead of TCP (`-l unix:/path`). */
+  readonly unixPath?: string;
   /** Extra command-line flags. */
   readonly args?: readonly string[];
   /** The binary to run. Default: `beanstalkd` on PATH (or $BEANSTALKD_BIN). */
@@ -22,6 +24,8 @@ export interface RunningBeanstalkd {
   readonly port: number;
   /** `beanstalk://127.0.0.1:<port>` */
   readonly url: string;
+  /** The UNIX socket path, when started with `unixPath`. */
+  readonly unixPath: string | undefined;
   readonly pid: number;
   readonly process: ChildProcess;
   /** Stops the server (SIGTERM, or the given signal) and waits for it to exit. */
@@ -53,9 +57,9 @@ function assertBinary(binary: string): void {
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(target: { port: number } | { path: string }): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port });
+    const socket = 'path' in target ? connect({ path: target.path }) : connect({ host: HOST, port: target.port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -74,7 +78,9 @@ export async function startBeanstalkd(options: BeanstalkdOptions = {}): Promise<
   const binary = options.binary ?? process.env.BEANSTALKD_BIN ?? 'beanstalkd';
   assertBinary(binary);
   const port = options.port ?? (await freePort());
-  const args = ['-l', HOST, '-p', String(port)];
+  const unixPath = options.unixPath;
+  const args = unixPath ? ['-l', `unix:${unixPath}`] : ['-l', HOST, '-p', String(port)];
+  const target = unixPath ? { path: unixPath } : { port };
   if (options.maxJobSize !== undefined) args.push('-z', String(options.maxJobSize));
   if (options.binlogDir !== undefined) args.push('-b', options.binlogDir);
   args.push(...(options.args ?? []));
@@ -87,11 +93,11 @@ export async function startBeanstalkd(options: BeanstalkdOptions = {}): Promise<
   void exited.then(() => (running = false));
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 5000);
-  while (!(await canConnect(port))) {
+  while (!(await canConnect(target))) {
     if (!running) throw new Error(`beanstalkd exited at start (${args.join(' ')}): ${stderr.trim()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`beanstalkd did not accept connections on ${HOST}:${port}: ${stderr.trim()}`);
+      throw new Error(`beanstalkd did not accept connections (${args.join(' ')}): ${stderr.trim()}`);
     }
     await sleep(10);
   }
@@ -99,7 +105,8 @@ export async function startBeanstalkd(options: BeanstalkdOptions = {}): Promise<
   return {
     host: HOST,
     port,
-    url: `beanstalk://${HOST}:${port}`,
+    url: unixPath ? `unix:${unixPath}` : `beanstalk://${HOST}:${port}`,
+    unixPath,
     pid: child.pid ?? -1,
     process: child,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
