@@ -179,6 +179,13 @@ describe('every command on a real beanstalkd', () => {
     expect(await failure(other.put('y'))).toMatchObject({ name: 'ConnectionError' });
   });
 
+  test('close right after subscribing lets the command finish first', async () => {
+    const other = Beanstalk.connect(ctx.server.url);
+    const id = firstValueFrom(other.put('sent before close'));
+    await other.close();
+    expect((await maybe(bs.peek(await id)))?.text()).toBe('sent before close');
+  });
+
   test('BuriedError carries the job id (class shape)', () => {
     const error = new BuriedError('buried', { command: 'put 0 0 1 1', reply: 'BURIED 9' }, 9);
     expect(error.id).toBe(9);

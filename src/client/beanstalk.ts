@@ -34,6 +34,8 @@ export interface BeanstalkOptions extends Address {
   readonly maxOfflineQueue?: number;
   /** Largest body `put` accepts, in bytes. Default 1 GiB (the most a server can take). */
   readonly maxJobSize?: number;
+  /** Largest reply body accepted (a hostile or broken server claiming more is cut off). Default 1 GiB. */
+  readonly maxReplyBodyBytes?: number;
 }
 
 /**
@@ -69,6 +71,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
       connectTimeoutMs: options.connectTimeoutMs,
       keepAliveMs: options.keepAliveMs,
       maxOfflineQueue: options.maxOfflineQueue,
+      maxReplyBodyBytes: options.maxReplyBodyBytes,
     };
     this.maxJobSize = options.maxJobSize ?? MAX_BODY_BYTES;
     this.connection = new Connection({ ...this.connectionOptions, name: this.name });

@@ -105,8 +105,11 @@ export class Connection {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
     this.closing = { promise, resolve };
-    if (this.state !== 'connected') this.finish(new ConnectionError('connection closed', this.context()));
-    else this.endIfDrained();
+    // Commands accepted while the first connect is under way still go out; a connection
+    // that is down (reconnecting) or never used closes at once.
+    const connectingWithWork = this.state === 'connecting' && this.pendingCount > 0;
+    if (this.state === 'connected' || connectingWithWork) this.endIfDrained();
+    else this.finish(new ConnectionError('connection closed', this.context()));
     return promise;
   }
 
