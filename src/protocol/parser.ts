@@ -6,36 +6,65 @@ import type { Reply, ReplyShape, ReplyWord } from './reply.js';
 import { MAX_BODY_BYTES } from './validate.js';
 
 export interface ParserOptions {
-  /** Longest reply body accepted; a longer announced body is a BadReplyError at once. */
+  /** Longest reply body accepted (default MAX_BODY_BYTES); a longer announced body fails at its header. */
   readonly maxBodyBytes?: number | undefined;
-  /** Longest header line; a line without end past this is a BadReplyError (bounded buffering). */
+  /** Longest header line, line end excluded (default 1024); a longer line fails without being buffered. */
   readonly maxLineBytes?: number | undefined;
 }
 
 const LF = 10;
 const CR = 13;
-const EMPTY = Buffer.alloc(0);
-const shapes: Readonly<Record<string, ReplyShape>> = replyShapes;
+const SPACE = 32;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+/** How much of an offending line a BadReplyError quotes. */
+const QUOTE_CHARS = 200;
+/** First size of the buffer that holds a header line cut by a chunk boundary; it grows to the line limit. */
+const INITIAL_LINE_BUFFER = 256;
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/** Reply words and their shapes; a Map, so `constructor` or `__proto__` on the wire is simply unknown. */
+const SHAPES: ReadonlyMap<string, ReplyShape> = new Map(Object.entries(replyShapes));
+
+// Where the parser is in the byte stream (plain numbers: cheap to compare on the hot path).
+/** Reading a header line (its start may be kept in `lineBuffer`). */
+const LINE = 0;
+/** Reading the body whose byte count the header gave. */
+const BODY = 1;
+/** After the body: expecting CR or LF. */
+const TERMINATOR = 2;
+/** After the body and a CR: expecting LF. */
+const TERMINATOR_LF = 3;
+/** A malformed stream was seen; every later feed returns the same error. */
+const FAILED = 4;
+
 
 /**
- * An incremental reply parser: feed it chunks split anywhere, get whole replies.
- * Header lines end with CRLF or LF; a body is read by the byte count its header gives,
- * sliced from the chunk when it lies in one (no copy) and joined once when it spans
- * several (no per-chunk re-concatenation). It never throws: a malformed stream makes
- * `feed` return a BadReplyError, and the parser stays failed.
+ * An incremental reply parser: feed it byte chunks split anywhere, get whole replies in order.
+ *
+ * A header line ends with CRLF or a bare LF; spaces around and between words are tolerated.
+ * Every reply with a body (RESERVED, FOUND, OK) says the body's byte count in its header, so
+ * the body is read by count: sliced from the chunk without copying when it lies in one chunk,
+ * gathered and joined once when it spans several. Memory is bounded: a header line is never
+ * buffered past `maxLineBytes`, and a body announced past `maxBodyBytes` fails at its header.
+ * It never throws on bad input: `feed` returns a BadReplyError, and the parser stays failed.
+ * It is not reentrant: `emit` must not feed the same parser.
  */
 export class ReplyParser {
   private readonly maxBodyBytes: number;
   private readonly maxLineBytes: number;
-  /** A header line cut by a chunk boundary. */
-  private partialLine: Buffer[] = [];
-  private partialLineBytes = 0;
-  /** The reply whose body is being read, its pieces, and bytes still owed (body + terminator). */
-  private bodyHeader: { word: ReplyWord; args: string[]; line: string; length: number } | undefined;
+  private state: number = LINE;
+  /** Start of a header line that a chunk boundary cut; allocated on first need. */
+  private lineBuffer: Buffer = EMPTY;
+  private lineLength = 0;
+  /** The reply whose body is being read (state Body and after). */
+  private pending: { word: ReplyWord; args: string[]; line: string } | undefined;
+  private bodyLength = 0;
+  /** Pieces of a body that spans chunks, and their total length. */
   private bodyPieces: Buffer[] = [];
-  private bodyBytes = 0;
-  /** After the body: 0 = expect CR or LF, 1 = saw CR, expect LF. */
-  private terminatorState = 0;
+  private bodyReceived = 0;
+  /** The complete body, once all its bytes are in, while its terminator is awaited. */
+  private body: Buffer = EMPTY;
   private failure: BadReplyError | undefined;
 
   constructor(options: ParserOptions = {}) {
@@ -43,126 +72,207 @@ export class ReplyParser {
     this.maxLineBytes = options.maxLineBytes ?? 1024;
   }
 
-  /** Bytes held for an unfinished line or body. */
+  /** Bytes held for an unfinished header line or body. */
   get bufferedBytes(): number {
-    return this.partialLineBytes + this.bodyBytes;
+    return this.lineLength + this.bodyReceived;
   }
 
+  /**
+   * Feeds one chunk and calls `emit` for each reply it completes, in order. Returns a
+   * BadReplyError if the stream is malformed (then, and on every later call, nothing more
+   * is emitted); never throws on bad input. The chunk must not be modified afterwards: bodies
+   * that fit in it are views of its bytes.
+   */
   feed(chunk: Uint8Array, emit: (reply: Reply) => void): BadReplyError | undefined {
-    if (this.failure) return this.failure;
+    if (this.state === FAILED) return this.failure;
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const length = buffer.length;
     let offset = 0;
-    while (offset < buffer.length) {
-      offset = this.bodyHeader ? this.readBody(buffer, offset, emit) : this.readLine(buffer, offset, emit);
-      if (this.failure) return this.failure;
-    }
-    return undefined;
-  }
-
-  private readLine(buffer: Buffer, offset: number, emit: (reply: Reply) => void): number {
-    const end = buffer.indexOf(LF, offset);
-    if (end < 0) {
-      this.partialLine.push(buffer.subarray(offset));
-      this.partialLineBytes += buffer.length - offset;
-      if (this.partialLineBytes > this.maxLineBytes) {
-        this.fail('reply line too long', this.joinPartial(EMPTY).toString('latin1', 0, 200));
+    while (offset < length) {
+      switch (this.state) {
+        case LINE: {
+          const end = buffer.indexOf(LF, offset);
+          if (end < 0) {
+            this.keepPartialLine(buffer, offset);
+            offset = length;
+          } else {
+            this.onLineEnd(buffer, offset, end, emit);
+            offset = end + 1;
+          }
+          break;
+        }
+        case BODY:
+          offset = this.readBody(buffer, offset);
+          break;
+        case TERMINATOR: {
+          const byte = buffer[offset++];
+          if (byte === CR) this.state = TERMINATOR_LF;
+          else if (byte === LF) this.finishBody(emit);
+          else this.fail('reply body not followed by CRLF', (this.pending as { line: string }).line);
+          break;
+        }
+        case TERMINATOR_LF:
+          if (buffer[offset++] === LF) this.finishBody(emit);
+          else this.fail('reply body not followed by CRLF', (this.pending as { line: string }).line);
+          break;
+        default:
+          return this.failure;
       }
-      return buffer.length;
     }
-    const text = this.partialLineBytes
-      ? this.joinPartial(buffer.subarray(offset, end)).toString('latin1')
-      : buffer.toString('latin1', offset, end);
-    if (text.length > this.maxLineBytes) this.fail('reply line too long', text.slice(0, 200));
-    else this.onLine(text, emit);
-    return end + 1;
+    return this.state === FAILED ? this.failure : undefined;
   }
 
-  private joinPartial(last: Buffer): Buffer {
-    const joined = Buffer.concat([...this.partialLine, last]);
-    this.partialLine = [];
-    this.partialLineBytes = 0;
-    return joined;
+  /** Keeps the start of a header line whose LF is in a later chunk, within the line limit. */
+  private keepPartialLine(buffer: Buffer, offset: number): void {
+    const add = buffer.length - offset;
+    const total = this.lineLength + add;
+    // One byte of slack: the line's CR may be here while its LF is still to come.
+    if (total > this.maxLineBytes + 1) {
+      const quoted = Buffer.concat([
+        this.lineBuffer.subarray(0, Math.min(this.lineLength, QUOTE_CHARS)),
+        buffer.subarray(offset, offset + QUOTE_CHARS),
+      ]);
+      this.fail(`reply line longer than ${this.maxLineBytes} bytes`, quoted.toString('latin1'));
+      return;
+    }
+    if (total > this.lineBuffer.length) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(total, 2 * this.lineBuffer.length, INITIAL_LINE_BUFFER), this.maxLineBytes + 1));
+      this.lineBuffer.copy(grown, 0, 0, this.lineLength);
+      this.lineBuffer = grown;
+    }
+    buffer.copy(this.lineBuffer, this.lineLength, offset);
+    this.lineLength = total;
   }
 
-  private onLine(raw: string, emit: (reply: Reply) => void): void {
-    const line = raw.charCodeAt(raw.length - 1) === CR ? raw.slice(0, -1).trim() : raw.trim();
-    const words = line.split(/ +/);
-    const word = words[0] as string;
-    const shape = Object.prototype.hasOwnProperty.call(shapes, word) ? shapes[word] : undefined;
-    if (!shape) return this.fail('unknown reply', line);
-    const args = words.slice(1);
-    if (args.length < shape.minArgs || args.length > shape.maxArgs) return this.fail('wrong number of words in reply', line);
-    for (const index of shape.numeric) {
-      const arg = args[index];
+  /** A header line ends at `end` (its LF) in `buffer`, possibly with its start kept from earlier chunks. */
+  private onLineEnd(buffer: Buffer, offset: number, end: number, emit: (reply: Reply) => void): void {
+    let text: string;
+    let size = this.lineLength + end - offset;
+    const lastByte = end > offset ? buffer[end - 1] : this.lineLength > 0 ? this.lineBuffer[this.lineLength - 1] : -1;
+    if (lastByte === CR) size--;
+    if (size > this.maxLineBytes) {
+      const head = this.lineLength > 0 ? Buffer.concat([this.lineBuffer.subarray(0, Math.min(this.lineLength, QUOTE_CHARS)), buffer.subarray(offset, end)]) : buffer.subarray(offset, end);
+      this.fail(`reply line longer than ${this.maxLineBytes} bytes`, head.toString('latin1', 0, QUOTE_CHARS));
+      return;
+    }
+    if (this.lineLength === 0) {
+      text = buffer.toString('latin1', offset, lastByte === CR ? end - 1 : end);
+    } else {
+      // The rare path: the line's start was kept from earlier chunks.
+      text = this.lineBuffer.toString('latin1', 0, this.lineLength) + buffer.toString('latin1', offset, end);
+      if (lastByte === CR) text = text.slice(0, -1);
+      this.lineLength = 0;
+    }
+    this.onLine(text, emit);
+  }
+
+  /** Splits and checks one header line (line end removed) and emits it, or starts reading its body. */
+  private onLine(text: string, emit: (reply: Reply) => void): void {
+    // Trim spaces, then split on runs of spaces. By hand: this runs once per reply.
+    let start = 0;
+    let stop = text.length;
+    while (start < stop && text.charCodeAt(start) === SPACE) start++;
+    while (stop > start && text.charCodeAt(stop - 1) === SPACE) stop--;
+    const line = start === 0 && stop === text.length ? text : text.slice(start, stop);
+    const n = line.length;
+    let i = 0;
+    while (i < n && line.charCodeAt(i) !== SPACE) i++;
+    const word = i === n ? line : line.slice(0, i);
+    const shape = SHAPES.get(word);
+    if (shape === undefined) return this.fail('unknown reply', line);
+    const args: string[] = [];
+    while (i < n) {
+      while (line.charCodeAt(i) === SPACE) i++;
+      const from = i;
+      while (i < n && line.charCodeAt(i) !== SPACE) i++;
+      if (args.length === shape.maxArgs) return this.fail('too many words in reply', line);
+      args.push(line.slice(from, i));
+    }
+    if (args.length < shape.minArgs) return this.fail('too few words in reply', line);
+    const numeric = shape.numeric;
+    for (let k = 0; k < numeric.length; k++) {
+      const arg = args[numeric[k] as number];
       if (arg !== undefined && !isSafeUnsigned(arg)) return this.fail('malformed number in reply', line);
     }
-    if (shape.bodyLengthArg === undefined) {
+    const lengthArg = shape.bodyLengthArg;
+    if (lengthArg === undefined) {
       emit({ word: word as ReplyWord, args, line });
       return;
     }
-    const length = Number(args[shape.bodyLengthArg]);
+    const length = Number(args[lengthArg]);
     if (length > this.maxBodyBytes) return this.fail(`reply body longer than ${this.maxBodyBytes} bytes`, line);
-    this.bodyHeader = { word: word as ReplyWord, args, line, length };
-    this.terminatorState = 0;
+    this.pending = { word: word as ReplyWord, args, line };
+    this.bodyLength = length;
+    this.state = BODY;
   }
 
-  private readBody(buffer: Buffer, offset: number, emit: (reply: Reply) => void): number {
-    const header = this.bodyHeader as NonNullable<ReplyParser['bodyHeader']>;
-    const owed = header.length - this.bodyBytes;
-    if (owed > 0) {
-      const take = Math.min(owed, buffer.length - offset);
-      this.bodyPieces.push(buffer.subarray(offset, offset + take));
-      this.bodyBytes += take;
-      offset += take;
-      if (this.bodyBytes < header.length) return offset;
+  /** Takes body bytes from `buffer` at `offset`; returns the offset after them. */
+  private readBody(buffer: Buffer, offset: number): number {
+    const available = buffer.length - offset;
+    if (this.bodyReceived === 0 && available >= this.bodyLength) {
+      // The whole body is in this chunk: a view, no copy.
+      const end = offset + this.bodyLength;
+      this.body = buffer.subarray(offset, end);
+      this.state = TERMINATOR;
+      return end;
     }
-    // The terminator after a body: CRLF, or a bare LF (lenient).
-    while (offset < buffer.length) {
-      const byte = buffer[offset++];
-      if (byte === CR && this.terminatorState === 0) {
-        this.terminatorState = 1;
-        continue;
-      }
-      if (byte !== LF) {
-        this.fail('reply body not followed by CRLF', header.line);
-        return offset;
-      }
-      const pieces = this.bodyPieces;
-      const body = pieces.length === 1 ? (pieces[0] as Buffer) : pieces.length === 0 ? EMPTY : Buffer.concat(pieces, header.length);
-      this.bodyHeader = undefined;
+    const take = Math.min(this.bodyLength - this.bodyReceived, available);
+    this.bodyPieces.push(buffer.subarray(offset, offset + take));
+    this.bodyReceived += take;
+    if (this.bodyReceived === this.bodyLength) {
+      this.body = Buffer.concat(this.bodyPieces, this.bodyLength);
       this.bodyPieces = [];
-      this.bodyBytes = 0;
-      emit({ word: header.word, args: header.args, line: header.line, body });
-      return offset;
+      this.bodyReceived = 0;
+      this.state = TERMINATOR;
     }
-    return offset;
+    return offset + take;
+  }
+
+  private finishBody(emit: (reply: Reply) => void): void {
+    const { word, args, line } = this.pending as NonNullable<ReplyParser['pending']>;
+    const body = this.body;
+    this.pending = undefined;
+    this.body = EMPTY;
+    this.state = LINE;
+    emit({ word, args, line, body });
   }
 
   private fail(message: string, line: string): void {
-    this.failure = new BadReplyError(message, { reply: line.length > 200 ? `${line.slice(0, 200)}…` : line });
-    this.partialLine = [];
-    this.partialLineBytes = 0;
+    this.failure = new BadReplyError(message, {
+      reply: line.length > QUOTE_CHARS ? `${line.slice(0, QUOTE_CHARS)}…` : line,
+    });
+    this.state = FAILED;
+    this.lineBuffer = EMPTY;
+    this.lineLength = 0;
+    this.pending = undefined;
     this.bodyPieces = [];
-    this.bodyBytes = 0;
-    this.bodyHeader = undefined;
+    this.bodyReceived = 0;
+    this.body = EMPTY;
   }
 }
 
+/** ASCII digits only (leading zeros allowed), with a value no larger than Number.MAX_SAFE_INTEGER. */
 function isSafeUnsigned(text: string): boolean {
-  if (text.length === 0 || text.length > 16) return false;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
     const code = text.charCodeAt(i);
-    if (code < 48 || code > 57) return false;
+    if (code < DIGIT_0 || code > DIGIT_9) return false;
   }
-  return Number(text) <= Number.MAX_SAFE_INTEGER;
+  // Up to 15 digits are always safe; a longer run may still be (leading zeros), so compare its value.
+  return n <= 15 || Number(text) <= Number.MAX_SAFE_INTEGER;
 }
 
-/** RxJS operator: byte chunks in, replies out; a malformed stream errors with BadReplyError. */
+/**
+ * RxJS operator: byte chunks in, replies out, in order. A malformed stream errors the
+ * Observable with a BadReplyError (never a synchronous throw); source errors and
+ * completion pass through.
+ */
 export function parseReplies(options: ParserOptions = {}): OperatorFunction<Uint8Array, Reply> {
   return (source) =>
     new Observable<Reply>((subscriber) => {
       const parser = new ReplyParser(options);
-      const emit = (reply: Reply) => subscriber.next(reply);
+      const emit = (reply: Reply): void => subscriber.next(reply);
       return source.subscribe({
         next: (chunk) => {
           const error = parser.feed(chunk, emit);
