@@ -1,4 +1,4 @@
-import { BadReplyError, errorForReply } from './errors.js';
+import { BadReplyError, InvalidArgumentError, errorForReply } from './errors.js';
 import type { Reply, ReplyWord } from './reply.js';
 import { decodeJobStats, decodeServerStats, decodeTubeList, decodeTubeStats } from './stats.js';
 import type { JobStats, ServerStats, TubeStats } from './stats.js';
@@ -159,7 +159,7 @@ export const ignore = (tube: string): Command<number> =>
   new Command(`ignore ${checkTubeName(tube)}`, watching, { idempotent: true });
 
 function checkWatchSet(tubes: readonly string[]): readonly string[] {
-  if (tubes.length === 0) throw new TypeError('a watch set needs at least one tube');
+  if (tubes.length === 0) throw new InvalidArgumentError('a watch set needs at least one tube');
   return [...new Set(tubes.map(checkTubeName))];
 }
 
