@@ -98,7 +98,9 @@ const failureClasses = {
  */
 export function errorForReply(word: string, context: ErrorContext, id?: number): BeanstalkError {
   if (word === 'BURIED') return new BuriedError('job was buried by the server', context, id);
-  const Failure = (failureClasses as Record<string, typeof BeanstalkError | undefined>)[word];
+  const Failure = Object.hasOwn(failureClasses, word)
+    ? (failureClasses as Record<string, typeof BeanstalkError>)[word]
+    : undefined;
   if (Failure) return new Failure(word.toLowerCase().replace(/_/g, ' '), context);
   return new BadReplyError('unexpected reply for this command', context);
 }
