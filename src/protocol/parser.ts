@@ -128,15 +128,12 @@ export class ReplyParser {
     const total = this.lineLength + add;
     // One byte of slack: the line's CR may be here while its LF is still to come.
     if (total > this.maxLineBytes + 1) {
-      const quoted = Buffer.concat([
-        this.lineBuffer.subarray(0, Math.min(this.lineLength, QUOTE_CHARS)),
-        buffer.subarray(offset, offset + QUOTE_CHARS),
-      ]);
-      this.fail(`reply line longer than ${this.maxLineBytes} bytes`, quoted.toString('latin1'));
+      this.failLongLine(buffer, offset, buffer.length);
       return;
     }
     if (total > this.lineBuffer.length) {
-      const grown = Buffer.allocUnsafe(Math.min(Math.max(total, 2 * this.lineBuffer.length, INITIAL_LINE_BUFFER), this.maxLineBytes + 1));
+      const size = Math.max(total, 2 * this.lineBuffer.length, INITIAL_LINE_BUFFER);
+      const grown = Buffer.allocUnsafe(Math.min(size, this.maxLineBytes + 1));
       this.lineBuffer.copy(grown, 0, 0, this.lineLength);
       this.lineBuffer = grown;
     }
@@ -151,8 +148,7 @@ export class ReplyParser {
     const lastByte = end > offset ? buffer[end - 1] : this.lineLength > 0 ? this.lineBuffer[this.lineLength - 1] : -1;
     if (lastByte === CR) size--;
     if (size > this.maxLineBytes) {
-      const head = this.lineLength > 0 ? Buffer.concat([this.lineBuffer.subarray(0, Math.min(this.lineLength, QUOTE_CHARS)), buffer.subarray(offset, end)]) : buffer.subarray(offset, end);
-      this.fail(`reply line longer than ${this.maxLineBytes} bytes`, head.toString('latin1', 0, QUOTE_CHARS));
+      this.failLongLine(buffer, offset, end);
       return;
     }
     if (this.lineLength === 0) {
@@ -235,6 +231,14 @@ export class ReplyParser {
     this.body = EMPTY;
     this.state = LINE;
     emit({ word, args, line, body });
+  }
+
+  /** Fails on a header line over the limit, quoting its start (kept bytes, then `buffer[offset..end)`). */
+  private failLongLine(buffer: Buffer, offset: number, end: number): void {
+    // One character more than is quoted, so the quote shows it was cut.
+    const kept = this.lineBuffer.toString('latin1', 0, Math.min(this.lineLength, QUOTE_CHARS + 1));
+    const rest = buffer.toString('latin1', offset, Math.min(end, offset + QUOTE_CHARS + 1 - kept.length));
+    this.fail(`reply line longer than ${this.maxLineBytes} bytes`, kept + rest);
   }
 
   private fail(message: string, line: string): void {
