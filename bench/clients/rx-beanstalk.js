@@ -1,0 +1,72 @@
+'use strict';
+// rx-beanstalk (this project), loaded from the root build: dist/cjs (run `npm run build`
+// at the root first). Puts are cold Observables subscribed once; consuming is the
+// reserve stream on `concurrency` lanes with job.delete() per job.
+const path = require('path');
+const progress = require('../progress');
+
+const DIST = path.resolve(__dirname, '../../dist/cjs/index.js');
+
+function load() {
+  try {
+    return require(DIST);
+  } catch (err) {
+    return null;
+  }
+}
+
+function unavailable() {
+  const lib = load();
+  if (!lib) return `not built: ${path.relative(process.cwd(), DIST)} missing or failing to load (run \`npm run build\` at the root)`;
+  if (!lib.Beanstalk || typeof lib.Beanstalk.connect !== 'function') return 'not built: dist/cjs has no Beanstalk.connect';
+  return null;
+}
+
+/** Why consuming cannot be measured, or null (checked without opening a socket). */
+function reserveUnavailable() {
+  const lib = load();
+  const proto = lib && lib.Beanstalk && lib.Beanstalk.prototype;
+  if (!proto || typeof proto.watch !== 'function') return 'no watch()/reserve stream in dist yet';
+  return null;
+}
+
+async function open(port) {
+  const { Beanstalk } = load();
+  const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`);
+  const putOptions = { priority: 0, delay: 0, ttr: 60 };
+  return {
+    bs,
+    put: (body, cb) => {
+      bs.put(body, putOptions).subscribe({ next: (id) => cb(null, id), error: (err) => cb(err) });
+    },
+    /** Reserve+delete `n` jobs on `concurrency` lanes; resolves { deleted, errors }. */
+    consume: (n, concurrency) => new Promise((resolve) => {
+      let deleted = 0, errors = 0, finished = false;
+      let sub = null;
+      const settle = () => {
+        if (finished || deleted + errors < n) return;
+        finished = true;
+        if (sub) sub.unsubscribe();
+        resolve({ deleted, errors });
+      };
+      sub = bs.watch('default').reserve({ concurrency }).subscribe({
+        next: (job) => job.delete().subscribe({
+          complete: () => { deleted++; progress.done++; settle(); },
+          error: () => { errors++; settle(); },
+        }),
+        error: () => { errors = n - deleted; settle(); },
+      });
+      if (finished) sub.unsubscribe();
+    }),
+    close: () => bs.close(),
+  };
+}
+
+module.exports = {
+  name: 'rx-beanstalk',
+  notes: 'this project (dist/cjs)',
+  pipelines: true,
+  unavailable,
+  reserveUnavailable,
+  open,
+};

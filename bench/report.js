@@ -1,0 +1,135 @@
+'use strict';
+// Markdown tables (per scenario and a summary) and bench/RESULTS.md.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { serverVersion } = require('./server');
+const { median, fmtValue, fmtRatio } = require('./stats');
+
+const COMMAND = 'cd bench && npm install && npm run bench   # from the root: npm --prefix bench run bench';
+
+/** Per client: medians of the value, of the per-run ratios to raw (and to raw-pipelined). */
+function summarize(entry) {
+  const raw = entry.clients.raw;
+  const pipe = entry.clients['raw-pipelined'];
+  const out = {};
+  for (const [key, c] of Object.entries(entry.clients)) {
+    const ok = c.runs.filter((r) => r && !r.error);
+    const ratios = c.runs.map((r, i) => (r && !r.error && raw.runs[i] && raw.runs[i].value ? r.value / raw.runs[i].value : NaN));
+    const pipeRatios = pipe ? c.runs.map((r, i) => (r && !r.error && pipe.runs[i] && pipe.runs[i].value ? r.value / pipe.runs[i].value : NaN)) : [];
+    const extra = (k) => median(ok.map((r) => r.extra && r.extra[k]));
+    out[key] = {
+      ...c,
+      key,
+      value: median(ok.map((r) => r.value)),
+      ratio: median(ratios),
+      pipeRatio: median(pipeRatios),
+      extra,
+      errors: c.runs.filter((r) => r && r.error).map((r) => r.error),
+      mismatches: c.runs.filter((r) => r && r.mismatch && r.mismatch.length).map((r) => r.mismatch.join('; ')),
+      values: c.runs.map((r) => (r && !r.error ? r.value : NaN)),
+    };
+  }
+  return out;
+}
+
+function extraText(id, s) {
+  switch (id) {
+    case 'put-latency': return `p99 ${s.extra('p99').toFixed(0)} µs`;
+    case 'million': return `${s.extra('cpuPer100k').toFixed(2)} CPU s/100k puts; ${(s.extra('n') / 1000).toFixed(0)}k puts at ${fmtValue(s.extra('putsPerSec'), 'puts/s')}`;
+    case 'big-bodies': return `${s.extra('MBps').toFixed(0)} MB/s of bodies`;
+    case 'writes-256': return `${s.extra('writes')} writes for ${s.extra('n')} puts`;
+    case 'reserve-delete-8': return Number.isFinite(s.pipeRatio) ? `${fmtRatio(s.pipeRatio)} of the 1-socket pipelined ceiling` : '';
+    default: return '';
+  }
+}
+
+function status(s) {
+  if (s.skip) return `skipped: ${s.skip}`;
+  const bits = [];
+  if (s.note) bits.push(s.note);
+  if (s.errors.length) bits.push(`FAILED ${s.errors.length}×: ${s.errors[0]}`);
+  if (s.mismatches.length) bits.push(`**STATS MISMATCH**: ${s.mismatches[0]}`);
+  else if (!s.errors.length) bits.push('stats ok');
+  return bits.join('; ');
+}
+
+function scenarioTable(entry) {
+  const { scenario } = entry;
+  const sums = summarize(entry);
+  const lines = [
+    `### ${scenario.title}`,
+    '',
+    `| client | median | ratio to raw (median of per-run) | runs | detail | check |`,
+    '|---|---|---|---|---|---|',
+  ];
+  for (const s of Object.values(sums)) {
+    const runs = s.skip ? '' : s.values.map((v) => fmtValue(v, scenario.unit)).join(', ');
+    lines.push(`| ${s.name} | ${s.skip ? '—' : fmtValue(s.value, scenario.unit)} | ${s.skip ? '—' : fmtRatio(s.ratio)} | ${runs} | ${s.skip ? '' : extraText(scenario.id, s)} | ${status(s)} |`);
+  }
+  const dir = scenario.better === 'lower' ? 'lower is better; ratio = client/raw, so below 1 beats raw' : 'higher is better; ratio = client/raw';
+  lines.push('', `_${scenario.unit}, ${dir}._`, '');
+  return lines.join('\n');
+}
+
+function summaryTable(results) {
+  const keys = [];
+  for (const e of results) for (const k of Object.keys(e.clients)) if (!keys.includes(k)) keys.push(k);
+  const names = keys.map((k) => results.map((e) => e.clients[k]).find(Boolean).name);
+  const lines = [`| scenario | ${names.join(' | ')} |`, `|---|${keys.map(() => '---').join('|')}|`];
+  for (const e of results) {
+    const sums = summarize(e);
+    const cells = keys.map((k) => {
+      const s = sums[k];
+      if (!s) return '';
+      if (s.skip) return `n/a (${s.skip})`;
+      if (!Number.isFinite(s.value)) return `FAILED (${s.errors[0] || 'no result'})`;
+      let cell = `${fmtValue(s.value, e.scenario.unit)} (${fmtRatio(s.ratio)})`;
+      if (e.scenario.id === 'put-latency') cell = `${fmtValue(s.value, 'µs')}, p99 ${s.extra('p99').toFixed(0)} (${fmtRatio(s.ratio)})`;
+      if (e.scenario.id === 'million') cell = `${fmtValue(s.value, 'MB')}, ${s.extra('cpuPer100k').toFixed(2)} s/100k${s.extra('n') !== 1e6 ? ` [${(s.extra('n') / 1000).toFixed(0)}k puts]` : ''}`;
+      if (e.scenario.id === 'writes-256') cell = s.value.toFixed(1);
+      if (s.note) cell += ' ‡';
+      if (s.mismatches.length) cell += ' **MISMATCH**';
+      if (s.errors.length) cell += ` (${s.errors.length} failed)`;
+      return cell;
+    });
+    lines.push(`| ${e.scenario.title} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+async function machineNotes() {
+  const cpus = os.cpus();
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- command: \`${COMMAND}\`${process.env.RUNS ? ` with RUNS=${process.env.RUNS}` : ''}`,
+    `- env overrides: ${Object.keys(process.env).filter((k) => k.startsWith('BENCH_')).map((k) => `${k}=${process.env[k]}`).join(' ') || 'none'}`,
+    `- machine: nproc ${cpus.length}, ${cpus[0] ? cpus[0].model : 'unknown cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`,
+    `- node ${process.version}; ${await serverVersion()} on 127.0.0.1, a fresh server per measurement`,
+  ].join('\n');
+}
+
+async function write(results, { seconds, runs }) {
+  const md = [
+    '# Benchmark results',
+    '',
+    await machineNotes(),
+    `- runs: median of ${runs} (the 1M-put and writes-per-command rows: see their run counts); whole run took ${(seconds / 60).toFixed(1)} min`,
+    '',
+    '## Summary',
+    '',
+    'Each cell: median value (median over runs of the ratio client/raw, each ratio taken in the same run).',
+    '‡ = the client has no pipelining: it accepts the concurrent calls but keeps one command in flight per connection.',
+    '',
+    summaryTable(results),
+    '',
+    '## Details',
+    '',
+    ...results.map(scenarioTable),
+  ].join('\n');
+  const file = process.env.BENCH_RESULTS || path.join(__dirname, 'RESULTS.md');
+  fs.writeFileSync(file, `${md}\n`);
+  return md;
+}
+
+module.exports = { scenarioTable, summaryTable, write };

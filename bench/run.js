@@ -1,0 +1,102 @@
+'use strict';
+// `npm run bench`: every scenario x every client, RUNS times, each measurement in its own
+// child process against its own fresh beanstalkd; server stats checked after each one;
+// medians and paired ratios to raw printed and written to RESULTS.md.
+const path = require('path');
+const { spawn } = require('child_process');
+const { startServer, serverStats, peekReadySize } = require('./server');
+const { checkStats } = require('./check');
+const scenarios = require('./scenarios');
+const clients = require('./clients');
+const { fmtValue, fmtRatio } = require('./stats');
+const report = require('./report');
+
+const RUNS = Number(process.env.RUNS || 3);
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT || 300) * 1000;
+const pick = (name) => (process.env[name] ? process.env[name].split(',').map((s) => s.trim()) : null);
+const onlyScenarios = pick('BENCH_SCENARIOS');
+const onlyClients = pick('BENCH_CLIENTS');
+
+function runChild(scenarioId, clientKey, port) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'child.js'), scenarioId, clientKey, String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (line) { resolve(JSON.parse(line.slice(7))); return; }
+      const errLine = out.split('\n').find((l) => l.startsWith('ERROR '));
+      const why = signal === 'SIGKILL' ? `timed out after ${TIMEOUT_MS / 1000}s`
+        : errLine ? JSON.parse(errLine.slice(6)).split('\n')[0] : `exit ${code}: ${err.trim().split('\n').pop()}`;
+      resolve({ error: why });
+    });
+  });
+}
+
+async function measure(scenario, clientKey) {
+  const server = await startServer(scenario.server);
+  try {
+    const result = await runChild(scenario.id, clientKey, server.port);
+    if (result.error) return result;
+    const stats = await serverStats(server.port);
+    result.mismatch = checkStats(result.claims, stats);
+    if (result.claims.bodySize !== undefined && result.claims.put > result.claims.delete) {
+      const size = await peekReadySize(server.port);
+      if (size !== result.claims.bodySize) result.mismatch.push(`stored body is ${size} bytes, sent ${result.claims.bodySize}`);
+    }
+    if (result.extra && result.extra.errors) result.mismatch.push(`${result.extra.errors} command errors reported by the client`);
+    return result;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main() {
+  const t0 = Date.now();
+  const results = [];
+  for (const scenario of scenarios) {
+    if (onlyScenarios && !onlyScenarios.includes(scenario.id)) continue;
+    const keys = ['raw', ...(scenario.alsoRuns || []),
+      ...Object.keys(clients).filter((k) => k !== 'raw' && !clients[k].consumeOnly && (!onlyClients || onlyClients.includes(k)))];
+    const entry = { scenario, clients: {} };
+    for (const k of keys) {
+      const a = clients[k];
+      const skip = a.unavailable() || scenario.supports(a);
+      entry.clients[k] = { name: a.name, skip, note: scenario.note ? scenario.note(a) : null, runs: [] };
+      if (skip) console.error(`[${scenario.id}] skip ${a.name}: ${skip}`);
+    }
+    const runs = scenario.runs ? scenario.runs() : RUNS;
+    for (let run = 0; run < runs; run++) {
+      const others = keys.slice(1);
+      const rotated = others.slice(run % Math.max(1, others.length)).concat(others.slice(0, run % Math.max(1, others.length)));
+      for (const k of ['raw', ...rotated]) {
+        const c = entry.clients[k];
+        if (c.skip) continue;
+        const r = await measure(scenario, k);
+        c.runs[run] = r;
+        const rawRun = entry.clients.raw.runs[run];
+        const ratio = r.value !== undefined && rawRun && rawRun.value ? r.value / rawRun.value : NaN;
+        const status = r.error ? `FAILED: ${r.error}` : `${fmtValue(r.value, scenario.unit)} (${fmtRatio(ratio)})`;
+        console.error(`[${scenario.id} ${run + 1}/${runs}] ${c.name}: ${status}`);
+        if (r.mismatch && r.mismatch.length) {
+          console.error(`!!!!! MISMATCH [${scenario.id}] ${c.name}: ${r.mismatch.join('; ')}`);
+        }
+      }
+    }
+    results.push(entry);
+    console.log(report.scenarioTable(entry));
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const md = await report.write(results, { seconds, runs: RUNS });
+  console.log(md);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
