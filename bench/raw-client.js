@@ -75,11 +75,16 @@ function putCommand(body, { priority = 0, delay = 0, ttr = 60 } = {}) {
   return Buffer.concat([Buffer.from(`put ${priority} ${delay} ${ttr} ${body.length}\r\n`), body, Buffer.from('\r\n')]);
 }
 
+// By default a refill goes out on every chunk of replies (the minimal client). With
+// BENCH_RAW_REFILL_DIV=d it waits until window/d slots are free (fewer, larger writes).
+const REFILL_DIV = Number(process.env.BENCH_RAW_REFILL_DIV || 0);
+
 /** `n` puts on one socket with at most `window` outstanding. Resolves { inserted, errors }. */
 async function putWindow(port, n, window, body, sock) {
   const s = sock || await connect(port);
   const cmd = putCommand(body);
   const max = Math.min(window, n);
+  const minRefill = REFILL_DIV > 0 ? Math.max(1, Math.floor(window / REFILL_DIV)) : 1;
   const batch = Buffer.alloc(cmd.length * max);
   for (let k = 0; k < max; k++) cmd.copy(batch, k * cmd.length);
   let sent = 0, done = 0, inserted = 0, errors = 0;
@@ -89,7 +94,7 @@ async function putWindow(port, n, window, body, sock) {
       scanner.feed(chunk);
       if (done === n) { s.removeListener('data', onData); resolve(); return; }
       const k = Math.min(window - (sent - done), n - sent);
-      if (k > 0) { sent += k; s.write(k === 1 ? cmd : batch.subarray(0, k * cmd.length)); }
+      if (k >= minRefill || (k > 0 && k === n - sent)) { sent += k; s.write(k === 1 ? cmd : batch.subarray(0, k * cmd.length)); }
     };
     s.on('data', onData);
     s.once('error', reject);
@@ -127,19 +132,28 @@ async function putLatencies(port, n, body, sock) {
 const RESERVE = Buffer.from('reserve\r\n');
 const RESERVE_POLL = Buffer.from('reserve-with-timeout 0\r\n');
 
-/** One worker socket: reserve -> delete, sequentially, while claim() says there is work. */
-async function reserveDeleteWorker(port, claim) {
+/**
+ * One worker socket: reserve -> delete, sequentially, while claim() says there is work.
+ * `chained`: the next reserve leaves in the same write as the delete (one round trip a job).
+ */
+async function reserveDeleteWorker(port, claim, chained = false) {
   const s = await connect(port);
-  let deleted = 0, errors = 0;
+  let deleted = 0, errors = 0, reserving = 0;
   await new Promise((resolve) => {
     const scanner = new ReplyScanner((c, id) => {
-      if (c === R) { s.write(`delete ${id}\r\n`); return; }
+      if (c === R) {
+        reserving--;
+        if (chained && claim()) { reserving++; s.write(`delete ${id}\r\nreserve\r\n`); } else s.write(`delete ${id}\r\n`);
+        return;
+      }
       progress.done++;
       if (c === D) deleted++; else errors++;
-      if (claim()) s.write(RESERVE); else resolve();
+      if (c !== D && c !== 0x4e) reserving--; // a failed reserve (not DELETED / NOT_FOUND)
+      if (reserving > 0) return;
+      if (claim()) { reserving++; s.write(RESERVE); } else resolve();
     });
     s.on('data', (chunk) => scanner.feed(chunk));
-    if (claim()) s.write(RESERVE); else resolve();
+    if (claim()) { reserving++; s.write(RESERVE); } else resolve();
   });
   s.destroy();
   return { deleted, errors };

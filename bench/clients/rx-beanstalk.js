@@ -5,7 +5,8 @@
 const path = require('path');
 const progress = require('../progress');
 
-const DIST = path.resolve(__dirname, '../../dist/cjs/index.js');
+// BENCH_RX_DIST points at another build (e.g. a checkout of an older commit) to compare.
+const DIST = path.resolve(process.env.BENCH_RX_DIST || path.join(__dirname, '../../dist/cjs/index.js'));
 
 function load() {
   try {
@@ -17,7 +18,7 @@ function load() {
 
 function unavailable() {
   const lib = load();
-  if (!lib) return `not built: ${path.relative(process.cwd(), DIST)} missing or failing to load (run \`npm run build\` at the root)`;
+  if (!lib) return `not built: ${DIST} missing or failing to load (run \`npm run build\` at the root)`;
   if (!lib.Beanstalk || typeof lib.Beanstalk.connect !== 'function') return 'not built: dist/cjs has no Beanstalk.connect';
   return null;
 }

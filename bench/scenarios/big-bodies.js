@@ -22,7 +22,7 @@ module.exports = {
       const t0 = now();
       [p, c] = await Promise.all([
         raw.putWindow(port, n, WINDOW, payload),
-        raw.reserveDeleteWorker(port, () => (claimed < n ? (claimed++, true) : false)),
+        raw.reserveDeleteWorker(port, () => (claimed < n ? (claimed++, true) : false), true),
       ]);
       seconds = secondsSince(t0);
     } else {
