@@ -1,5 +1,6 @@
 import * as commands from '../../src/protocol/commands.js';
-import { encode, encodeInto, encodedLength } from '../../src/protocol/encode.js';
+import * as fc from 'fast-check';
+import { encode, encodeInto, encodeSegments, encodedLength } from '../../src/protocol/encode.js';
 
 const wire = (buffer: Buffer): string => buffer.toString('latin1');
 
@@ -117,5 +118,41 @@ describe('encode', () => {
     const body = Buffer.from('shared');
     const put = commands.put('default', body);
     expect(put.body).toBe(body);
+  });
+});
+
+describe('encodeSegments (vectored writes)', () => {
+  const big = Buffer.alloc(20000, 7);
+
+  it('packs small commands into one buffer', () => {
+    const batch = [commands.put('default', 'a'), commands.stats(), commands.put('default', 'b')];
+    const segments = encodeSegments(batch);
+    expect(segments).toHaveLength(1);
+    expect(segments[0]!.equals(encode(batch))).toBe(true);
+  });
+
+  it('passes a large body through by reference, between the packed parts', () => {
+    const batch = [commands.stats(), commands.put('default', big), commands.deleteJob(3)];
+    const segments = encodeSegments(batch, 16384);
+    expect(segments).toHaveLength(3);
+    expect(segments[1]).toBe(big); // the caller's buffer itself: no copy
+    expect(wire(segments[0]!)).toBe('stats\r\nput 1024 0 60 20000\r\n');
+    expect(wire(segments[2]!)).toBe('\r\ndelete 3\r\n');
+    expect(Buffer.concat(segments).equals(encode(batch))).toBe(true);
+  });
+
+  it('concatenated, equals encode() for any mix of body sizes and limits', () => {
+    const command = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }).map((bytes) => commands.put('t', bytes)),
+      fc.nat({ max: 1000 }).map((id) => commands.deleteJob(id + 1)),
+      fc.constant(commands.stats()),
+    );
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 20 }), fc.integer({ min: 0, max: 400 }), (batch, limit) => {
+        const segments = encodeSegments(batch, limit);
+        expect(Buffer.concat(segments).equals(encode(batch))).toBe(true);
+        for (const put of batch) if (put.body && put.body.length >= limit) expect(segments).toContain(put.body);
+      }),
+    );
   });
 });

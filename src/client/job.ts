@@ -77,7 +77,7 @@ export class Job {
 
   /** Asks for more time: restarts the job's TTR. */
   touch(): Observable<void> {
-    if (this.isSettled) return this.settledError('touch');
+    if (this.isSettled) return throwError(() => this.settledError('touch'));
     return this.sendTo(this.home.connection, () => commands.touch(this.id));
   }
 
@@ -98,7 +98,10 @@ export class Job {
    */
   private settle(make: () => Command<void>): Observable<void> {
     return new Observable<void>((subscriber) => {
-      if (this.isSettled) return this.settledError('settle').subscribe(subscriber);
+      if (this.isSettled) {
+        subscriber.error(this.settledError('settle'));
+        return undefined;
+      }
       let command: Command<void>;
       try {
         command = make();
@@ -106,10 +109,11 @@ export class Job {
         subscriber.error(error);
         return undefined;
       }
-      if (this.home.reserved) this.isSettled = true;
-      const subscription = this.home.connection.send(command).subscribe(subscriber);
-      if (this.home.reserved) this.home.settled?.(this);
-      return subscription;
+      const reserved = this.home.reserved;
+      if (reserved) this.isSettled = true;
+      const teardown = this.home.connection.submit(command, subscriber);
+      if (reserved) this.home.settled?.(this);
+      return teardown;
     });
   }
 
@@ -126,9 +130,7 @@ export class Job {
     }
   }
 
-  private settledError(what: string): Observable<never> {
-    return throwError(
-      () => new JobSettledError(`cannot ${what} job ${this.id}: it was already deleted, released or buried`),
-    );
+  private settledError(what: string): JobSettledError {
+    return new JobSettledError(`cannot ${what} job ${this.id}: it was already deleted, released or buried`);
   }
 }

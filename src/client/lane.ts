@@ -1,8 +1,9 @@
 import { Observable, Subject } from 'rxjs';
+import type { Unsubscribable } from 'rxjs';
 import * as commands from '../protocol/commands.js';
 import type { Command, JobData } from '../protocol/commands.js';
 import { Connection } from '../connection/connection.js';
-import type { ConnectionOptions } from '../connection/connection.js';
+import type { CommandSink, ConnectionOptions } from '../connection/connection.js';
 import { Job } from './job.js';
 import type { JobHome } from './job.js';
 
@@ -19,11 +20,13 @@ export type LaneEvent =
 export class Lane {
   readonly connection: Connection;
   private heldJob: Job | undefined;
+  /** The home of the jobs reserved for the last `settled` callback: a reserve stream reuses one. */
+  private lastHome: LaneHome | undefined;
 
   constructor(
     options: ConnectionOptions,
     /** The client's shared connection, for commands any connection may send (kick-job). */
-    private readonly commandConnection: Connection,
+    readonly commandConnection: Connection,
     readonly events: Subject<LaneEvent>,
   ) {
     this.connection = new Connection(options);
@@ -43,14 +46,29 @@ export class Lane {
    * this lane; completes empty on TIMED_OUT. `settled` runs when the job is settled.
    */
   reserve(tubes: readonly string[], timeout: number | undefined, settled: (job: Job) => void): Observable<Job> {
-    const make = () =>
-      timeout === undefined ? commands.reserve(tubes) : commands.reserveWithTimeout(tubes, timeout);
-    return this.reserveWith(make, settled);
+    return new Observable<Job>((subscriber) => this.reserveInto(tubes, timeout, settled, subscriber));
   }
 
   /** Reserves a job by id (ready, delayed or buried, any tube). */
   reserveJob(id: number, settled: (job: Job) => void): Observable<Job> {
-    return this.reserveWith(() => commands.reserveJob(id), settled);
+    return new Observable<Job>((subscriber) => this.submitReserve(() => commands.reserveJob(id), settled, subscriber));
+  }
+
+  /**
+   * @internal `reserve` with the job handed straight to `sink`, without an Observable per
+   * job: the reserve stream's hot path. Returns the teardown.
+   */
+  reserveInto(
+    tubes: readonly string[],
+    timeout: number | undefined,
+    settled: (job: Job) => void,
+    sink: CommandSink<Job>,
+  ): Unsubscribable | undefined {
+    return this.submitReserve(
+      () => (timeout === undefined ? commands.reserve(tubes) : commands.reserveWithTimeout(tubes, timeout)),
+      settled,
+      sink,
+    );
   }
 
   /** Closes once the commands already queued on the lane have their replies. */
@@ -64,36 +82,74 @@ export class Lane {
     return this.connection.destroy();
   }
 
-  private reserveWith(make: () => Command<JobData>, settled: (job: Job) => void): Observable<Job> {
-    return new Observable<Job>((subscriber) => {
-      let command: Command<JobData>;
-      try {
-        command = make();
-      } catch (error) {
-        subscriber.error(error);
-        return undefined;
-      }
-      return this.connection.send(command).subscribe({
-        next: (data) => {
-          const job = Job.from(data, this.home(settled));
-          this.heldJob = job;
-          subscriber.next(job);
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+  /** @internal Called by a job of this lane when it is settled. */
+  onSettled(job: Job): void {
+    if (this.heldJob === job) this.heldJob = undefined;
   }
 
-  private home(settled: (job: Job) => void): JobHome {
-    return {
-      connection: this.connection,
-      commands: this.commandConnection,
-      reserved: true,
-      settled: (job: Job) => {
-        if (this.heldJob === job) this.heldJob = undefined;
-        settled(job);
-      },
-    };
+  /** @internal Called with each job this lane reserved. */
+  onReserved(job: Job): void {
+    this.heldJob = job;
+  }
+
+  private submitReserve(
+    make: () => Command<JobData>,
+    settled: (job: Job) => void,
+    sink: CommandSink<Job>,
+  ): Unsubscribable | undefined {
+    let command: Command<JobData>;
+    try {
+      command = make();
+    } catch (error) {
+      sink.error(error);
+      return undefined;
+    }
+    if (this.lastHome?.notify !== settled) this.lastHome = new LaneHome(this, settled);
+    return this.connection.submit(command, new ReservedSink(this.lastHome, sink));
+  }
+}
+
+/** Where the jobs of one lane live, shared by every job reserved with the same callback. */
+class LaneHome implements JobHome {
+  readonly reserved = true;
+
+  constructor(
+    readonly lane: Lane,
+    readonly notify: (job: Job) => void,
+  ) {}
+
+  get connection(): Connection {
+    return this.lane.connection;
+  }
+
+  get commands(): Connection {
+    return this.lane.commandConnection;
+  }
+
+  settled(job: Job): void {
+    this.lane.onSettled(job);
+    this.notify(job);
+  }
+}
+
+/** Turns the reserve reply into a Job of this lane on its way to the consumer. */
+class ReservedSink implements CommandSink<JobData> {
+  constructor(
+    private readonly home: LaneHome,
+    private readonly sink: CommandSink<Job>,
+  ) {}
+
+  next(data: JobData): void {
+    const job = new Job(data.id, data.body, this.home);
+    this.home.lane.onReserved(job);
+    this.sink.next(job);
+  }
+
+  error(error: unknown): void {
+    this.sink.error(error);
+  }
+
+  complete(): void {
+    this.sink.complete();
   }
 }

@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
-import type { Subscriber, Subscription } from 'rxjs';
+import type { Subscriber, Unsubscribable } from 'rxjs';
+import type { CommandSink } from '../connection/connection.js';
 import { ConnectionError, DeadlineSoonError } from '../protocol/errors.js';
 import { backoffDelay } from '../connection/backoff.js';
 import type { Job } from './job.js';
@@ -48,7 +49,7 @@ export function reserveStream(source: LaneSource, tubes: readonly string[], opti
 /** One lane's loop: reserve, emit, wait for settle, reserve again. */
 class LaneRun {
   private readonly lane: Lane;
-  private reserving: Subscription | undefined;
+  private reserving: Unsubscribable | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private failures = 0;
@@ -97,13 +98,17 @@ class LaneRun {
     this.reserving?.unsubscribe();
     if (this.stopping || this.source.closed) return this.finish('close');
     if (this.subscriber.closed) return;
-    this.reserving = this.lane.reserve(this.tubes, undefined, this.next).subscribe({
-      next: (job) => {
-        this.failures = 0;
-        this.subscriber.next(job);
-      },
-      error: (error: unknown) => this.onError(error),
-    });
+    this.reserving = this.lane.reserveInto(this.tubes, undefined, this.next, this.sink);
+  };
+
+  /** Where the lane hands each reserved job (one object for the run, not one per job). */
+  private readonly sink: CommandSink<Job> = {
+    next: (job) => {
+      this.failures = 0;
+      this.subscriber.next(job);
+    },
+    error: (error: unknown) => this.onError(error),
+    complete: () => undefined,
   };
 
   private onError(error: unknown): void {

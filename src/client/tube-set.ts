@@ -23,7 +23,7 @@ export class TubeSet {
     private readonly client: TubeSetClient,
     tubes: readonly string[],
   ) {
-    this.tubes = [...tubes];
+    this.tubes = Object.freeze([...tubes]);
   }
 
   /** A cold, endless stream of jobs on `concurrency` lanes; see ReserveStreamOptions. */

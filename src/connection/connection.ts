@@ -1,19 +1,18 @@
 import { BehaviorSubject, Observable, distinctUntilChanged } from 'rxjs';
-import type { Subscriber, Subscription } from 'rxjs';
+import type { Unsubscribable } from 'rxjs';
 import type { Socket } from 'node:net';
 import * as commands from '../protocol/commands.js';
 import { NOTHING } from '../protocol/commands.js';
 import type { Command } from '../protocol/commands.js';
-import { encodeInto, encodedLength } from '../protocol/encode.js';
+import { encodeSegments } from '../protocol/encode.js';
 import { BadReplyError, BeanstalkError, CommandTimeoutError, ConnectionError } from '../protocol/errors.js';
-import { parseReplies } from '../protocol/parser.js';
+import { ReplyParser } from '../protocol/parser.js';
 import type { Reply } from '../protocol/reply.js';
 import { describeAddress, openSocket } from './address.js';
 import type { Address } from './address.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
 import { Queue } from './queue.js';
-import { fromSocket } from './socket-stream.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -37,17 +36,34 @@ export interface ConnectionOptions {
   readonly maxResends?: number;
 }
 
-/** A command waiting to be written or waiting for its reply. Internal tube commands have no subscriber. */
-interface Pending {
-  readonly command: Command<unknown>;
-  readonly subscriber: Subscriber<unknown> | undefined;
-  cancelled: boolean;
-  written: boolean;
-  resends: number;
+/** Where a command's outcome goes: a Subscriber, or any object with its three methods. */
+export interface CommandSink<T> {
+  next(value: T): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/**
+ * A command waiting to be written or waiting for its reply. Internal tube commands have
+ * no sink. It is its own teardown: unsubscribing only marks it, so its reply is still
+ * consumed in order and dropped.
+ */
+class Pending implements Unsubscribable {
+  cancelled = false;
+  written = false;
+  resends = 0;
+
+  constructor(
+    readonly command: Command<unknown>,
+    readonly subscriber: CommandSink<unknown> | undefined,
+  ) {}
+
+  unsubscribe(): void {
+    this.cancelled = true;
+  }
 }
 
 const DEFAULT_TUBE = 'default';
-const noop = () => undefined;
 
 /**
  * One beanstalkd connection: commands are queued, written in one socket write per
@@ -64,7 +80,6 @@ export class Connection {
   private readonly outbox = new Queue<Pending>();
   private readonly inflight = new Queue<Pending>();
   private socket: Socket | undefined;
-  private socketSubscription: Subscription | undefined;
   private writable = false;
   private flushScheduled = false;
   private attempts = 0;
@@ -91,12 +106,16 @@ export class Connection {
 
   /** Sends the command when subscribed; emits its decoded result (or completes empty) and completes. */
   send<T>(command: Command<T>): Observable<T> {
-    return new Observable<T>((subscriber) => {
-      const pending = this.enqueue(command as Command<unknown>, subscriber as Subscriber<unknown>);
-      return () => {
-        if (pending) pending.cancelled = true;
-      };
-    });
+    return new Observable<T>((subscriber) => this.submit(command, subscriber));
+  }
+
+  /**
+   * @internal Queues a command whose outcome goes straight to `sink`, without an
+   * Observable of its own: lanes and jobs use it on their hot paths. Returns the
+   * teardown, or undefined when the command failed at once.
+   */
+  submit<T>(command: Command<T>, sink: CommandSink<T>): Unsubscribable | undefined {
+    return this.enqueue(command as Command<unknown>, sink as CommandSink<unknown>);
   }
 
   /** Stops taking commands, lets queued and in-flight ones finish, then closes the socket. */
@@ -122,7 +141,7 @@ export class Connection {
 
   // ---- queueing and writing ----
 
-  private enqueue(command: Command<unknown>, subscriber: Subscriber<unknown>): Pending | undefined {
+  private enqueue(command: Command<unknown>, subscriber: CommandSink<unknown>): Pending | undefined {
     if (this.closing || this.state === 'closed') {
       subscriber.error(new ConnectionError('connection is closed', this.context(command)));
       return undefined;
@@ -132,7 +151,7 @@ export class Connection {
       subscriber.error(new ConnectionError(`offline queue is full (${limit} commands)`, this.context(command)));
       return undefined;
     }
-    const pending: Pending = { command, subscriber, cancelled: false, written: false, resends: 0 };
+    const pending = new Pending(command, subscriber);
     this.outbox.push(pending);
     if (this.state === 'idle') this.connect();
     else this.scheduleFlush();
@@ -151,27 +170,22 @@ export class Connection {
     const socket = this.socket;
     if (!socket || this.state !== 'connected' || !this.writable || this.outbox.length === 0) return;
     const batch: Pending[] = [];
-    let bytes = 0;
     for (let pending = this.outbox.shift(); pending; pending = this.outbox.shift()) {
       if (pending.cancelled) continue;
-      for (const tube of this.adjustTubes(pending.command)) {
-        batch.push(tube);
-        bytes += encodedLength(tube.command);
-      }
+      if (this.needsTubes(pending.command)) batch.push(...this.adjustTubes(pending.command));
       batch.push(pending);
-      bytes += encodedLength(pending.command);
     }
     if (batch.length === 0) return;
-    const out = Buffer.allocUnsafe(bytes);
-    let offset = 0;
     if (this.inflight.length === 0) this.headSince = Date.now();
-    for (const pending of batch) {
-      offset = encodeInto(out, offset, pending.command);
+    const toWrite: Command<unknown>[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const pending = batch[i] as Pending;
+      toWrite[i] = pending.command;
       pending.written = true;
       if (pending.command.options.noReply) pending.subscriber?.complete();
       else this.inflight.push(pending);
     }
-    if (!socket.write(out)) {
+    if (!this.write(socket, encodeSegments(toWrite))) {
       this.writable = false;
       socket.once('drain', () => {
         this.writable = true;
@@ -181,6 +195,22 @@ export class Connection {
     this.armWatchdog();
   };
 
+  /** Cheap check first: most commands need no tube change (same tube, or the very same watch array). */
+  private needsTubes(command: Command<unknown>): boolean {
+    const { use, watch } = command.options;
+    return (use !== undefined && use !== this.wireUse) || (watch !== undefined && watch !== this.wireWatch);
+  }
+
+  /** One buffer is one write; several (large bodies by reference) leave in one writev. */
+  private write(socket: Socket, segments: Buffer[]): boolean {
+    if (segments.length === 1) return socket.write(segments[0] as Buffer);
+    socket.cork();
+    let ok = true;
+    for (const segment of segments) ok = socket.write(segment);
+    socket.uncork();
+    return ok;
+  }
+
   /** The use/watch/ignore commands that must run before `command`, updating the tracked state. */
   private adjustTubes(command: Command<unknown>): Pending[] {
     const needed: Command<unknown>[] = [];
@@ -189,21 +219,22 @@ export class Connection {
       needed.push(commands.use(use));
       this.wireUse = use;
     }
-    if (watch !== undefined && !sameTubes(watch, this.wireWatch)) {
+    if (watch !== undefined && watch !== this.wireWatch && !sameTubes(watch, this.wireWatch)) {
       const current = this.wireWatch ?? [];
       // Watch first, then ignore: the server refuses to ignore the last watched tube.
       for (const tube of watch) if (!current.includes(tube)) needed.push(commands.watch(tube));
       for (const tube of current) if (!watch.includes(tube)) needed.push(commands.ignore(tube));
-      this.wireWatch = watch;
     }
-    return needed.map((c) => ({ command: c, subscriber: undefined, cancelled: false, written: false, resends: 0 }));
+    // Kept even when the set was equal, so the next command with this array skips the comparison.
+    if (watch !== undefined) this.wireWatch = watch;
+    return needed.map((c) => new Pending(c, undefined));
   }
 
   // ---- replies ----
 
   private onReply(reply: Reply): void {
     const pending = this.inflight.shift();
-    this.headSince = Date.now();
+    if (this.options.commandTimeoutMs) this.headSince = Date.now();
     if (!pending) {
       this.fail(new BadReplyError('reply with no command waiting for it', { connection: this.name, reply: reply.line }));
       return;
@@ -214,7 +245,7 @@ export class Connection {
   }
 
   private deliver(pending: Pending, reply: Reply): void {
-    const subscriber = pending.subscriber as Subscriber<unknown>;
+    const subscriber = pending.subscriber as CommandSink<unknown>;
     let value: unknown;
     try {
       value = pending.command.decode(reply, this.name);
@@ -243,7 +274,8 @@ export class Connection {
     this.setState(this.attempts === 0 && this.state === 'idle' ? 'connecting' : 'reconnecting');
     const { socket, ready } = openSocket(this.options.address);
     this.socket = socket;
-    socket.on('error', noop); // errors arrive through fromSocket; this keeps a late one from crashing the process
+    let failure: Error | undefined;
+    socket.on('error', (error: Error) => (failure ??= error)); // reported at 'close'; never crashes the process
     const keepAlive = this.options.keepAliveMs ?? 15000;
     if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
     const connectTimer = setTimeout(
@@ -254,14 +286,21 @@ export class Connection {
       clearTimeout(connectTimer);
       this.onConnected(socket);
     });
-    socket.once('close', () => clearTimeout(connectTimer));
-    this.socketSubscription = fromSocket(socket)
-      .pipe(parseReplies({ maxBodyBytes: this.options.maxReplyBodyBytes }))
-      .subscribe({
-        next: (reply) => this.onReply(reply),
-        error: (error: Error) => this.onSocketLost(socket, error),
-        complete: () => this.onSocketLost(socket, undefined),
-      });
+    socket.once('close', () => {
+      clearTimeout(connectTimer);
+      this.onSocketLost(socket, failure);
+    });
+    // The parser behind parseReplies(), fed straight from the socket: no Observable hop per chunk.
+    // A socket this connection has let go of (reset, closing) is no longer listened to.
+    const parser = new ReplyParser({ maxBodyBytes: this.options.maxReplyBodyBytes });
+    const emit = (reply: Reply): void => {
+      if (socket === this.socket) this.onReply(reply);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (socket !== this.socket) return;
+      const error = parser.feed(chunk, emit);
+      if (error && socket === this.socket) this.fail(error);
+    });
   }
 
   private onConnected(socket: Socket): void {
@@ -287,8 +326,6 @@ export class Connection {
     if (socket !== this.socket) return;
     this.socket = undefined;
     this.writable = false;
-    this.socketSubscription?.unsubscribe();
-    this.socketSubscription = undefined;
     socket.destroy();
     this.disarmWatchdog();
 
@@ -339,7 +376,6 @@ export class Connection {
     this.disarmWatchdog();
     const socket = this.socket;
     this.socket = undefined;
-    this.socketSubscription?.unsubscribe();
     socket?.destroy();
     for (const pending of [...this.inflight.drain(), ...this.outbox.drain()]) {
       if (pending.subscriber && !pending.cancelled) {
@@ -357,7 +393,6 @@ export class Connection {
     const socket = this.socket;
     socket.once('close', () => this.finish(new ConnectionError('connection closed', this.context())));
     this.socket = undefined;
-    this.socketSubscription?.unsubscribe();
     socket.end();
   }
 

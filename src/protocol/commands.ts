@@ -158,9 +158,21 @@ export const watch = (tube: string): Command<number> =>
 export const ignore = (tube: string): Command<number> =>
   new Command(`ignore ${checkTubeName(tube)}`, watching, { idempotent: true });
 
+/**
+ * Frozen watch sets already checked, mapped to their checked form: a reserve stream sends
+ * the same set for every job, so it is validated once, and the connection sees the very
+ * same array each time (no set comparison). Only frozen arrays: they cannot change later.
+ */
+const checkedWatchSets = new WeakMap<readonly string[], readonly string[]>();
+
 function checkWatchSet(tubes: readonly string[]): readonly string[] {
+  const known = checkedWatchSets.get(tubes);
+  if (known) return known;
   if (tubes.length === 0) throw new InvalidArgumentError('a watch set needs at least one tube');
-  return [...new Set(tubes.map(checkTubeName))];
+  const checked = Object.freeze([...new Set(tubes.map(checkTubeName))]);
+  checkedWatchSets.set(checked, checked);
+  if (Object.isFrozen(tubes)) checkedWatchSets.set(tubes, checked);
+  return checked;
 }
 
 /** Blocking reserve on the given watch set. A dropped connection hands its job back, so resending is safe. */
