@@ -11,12 +11,13 @@ const F = 0x46; // FOUND <id> <bytes>
 const O = 0x4f; // OK <bytes>
 const D = 0x44; // DELETED
 
-/** Incremental reply scanner: calls onReply(firstByte, id) per reply; bodies skipped by length. */
+/** Incremental reply scanner: calls onReply(firstByte, id) per reply, once its body (skipped by length) is all in. */
 class ReplyScanner {
   constructor(onReply) {
     this.onReply = onReply;
     this.skip = 0;        // body bytes (+ CRLF) still to skip
     this.partial = null;  // an incomplete header line
+    this.waiting = null;  // [firstByte, id] of a reply whose body is still arriving
   }
 
   feed(chunk) {
@@ -26,6 +27,11 @@ class ReplyScanner {
       this.skip -= n;
       i = n;
       if (this.skip > 0) return;
+      // A reply is complete only with its whole body: a real consumer needs the body
+      // before it can act on the job, so the ceiling must wait for it too.
+      const [c, id] = this.waiting;
+      this.waiting = null;
+      this.onReply(c, id);
     }
     if (this.partial !== null) {
       chunk = Buffer.concat([this.partial, chunk.subarray(i)]);
@@ -56,6 +62,7 @@ class ReplyScanner {
         const n = Math.min(this.skip, len - i);
         this.skip -= n;
         i += n;
+        if (this.skip > 0) { this.waiting = [c, id]; return; }
       }
       this.onReply(c, id);
     }

@@ -106,6 +106,7 @@ async function machineNotes() {
     `- env overrides: ${Object.keys(process.env).filter((k) => k.startsWith('BENCH_')).map((k) => `${k}=${process.env[k]}`).join(' ') || 'none'}`,
     `- machine: nproc ${cpus.length}, ${cpus[0] ? cpus[0].model : 'unknown cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`,
     `- node ${process.version}; ${await serverVersion()} on 127.0.0.1, a fresh server per measurement`,
+    `- cpu placement: ${require('./pin').describe()}`,
   ].join('\n');
 }
 

@@ -10,6 +10,7 @@ const scenarios = require('./scenarios');
 const clients = require('./clients');
 const { fmtValue, fmtRatio } = require('./stats');
 const report = require('./report');
+const pin = require('./pin');
 
 const RUNS = Number(process.env.RUNS || 3);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT || 300) * 1000;
@@ -19,7 +20,7 @@ const onlyClients = pick('BENCH_CLIENTS');
 
 function runChild(scenarioId, clientKey, port) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'child.js'), scenarioId, clientKey, String(port)], {
+    const child = spawn(...pin.client(process.execPath, [path.join(__dirname, 'child.js'), scenarioId, clientKey, String(port)]), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '', err = '';

@@ -2,6 +2,7 @@
 // A fresh beanstalkd per measurement: free loopback port, spawn, wait until it accepts, kill.
 const net = require('net');
 const { spawn } = require('child_process');
+const pin = require('./pin');
 
 const HOST = '127.0.0.1';
 const BEANSTALKD = process.env.BEANSTALKD || 'beanstalkd';
@@ -31,7 +32,7 @@ async function startServer({ maxJobSize } = {}) {
     const port = await freePort();
     const args = ['-l', HOST, '-p', String(port)];
     if (maxJobSize) args.push('-z', String(maxJobSize));
-    const proc = spawn(BEANSTALKD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(...pin.server(BEANSTALKD, args), { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr.on('data', (d) => { stderr += d; });
     let exited = false;
