@@ -1,4 +1,4 @@
-import { connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
@@ -40,7 +40,11 @@ export function openSocket(address: Address): { socket: Socket; ready: 'connect'
   const port = address.port ?? DEFAULT_PORT;
   if (address.tls) {
     const options = address.tls === true ? {} : address.tls;
-    return { socket: tlsConnect({ servername: host, ...options, host, port }), ready: 'secureConnect' };
+    // SNI carries host names only (RFC 6066); Node warns when given an IP address.
+    const servername = isIP(host) ? undefined : host;
+    const socket = tlsConnect({ servername, ...options, host, port });
+    socket.setNoDelay(true);
+    return { socket, ready: 'secureConnect' };
   }
   return { socket: netConnect({ host, port, noDelay: true }), ready: 'connect' };
 }
