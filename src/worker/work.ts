@@ -54,19 +54,27 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
         .pipe(mergeMap((job) => runJob(job, tube, handler as Handler, options), concurrency)),
     );
     let stopping = false;
+    let done = false;
     const stopOnce = () => {
-      if (stopping) return;
+      if (stopping || done) return;
       stopping = true;
-      stop$.next();
+      // Armed before stop$ fires: with nothing in flight, stopping ends every stream at once,
+      // and done$ does not replay (a timer armed after it would hold the process for `grace`).
       timer(grace).pipe(takeUntil(done$)).subscribe(() => kill$.next());
+      stop$.next();
     };
     const stopSubscription = options.stop?.subscribe(stopOnce);
     const inner = merge(...streams)
       .pipe(takeUntil(kill$))
       .subscribe({
         next: (event) => !subscriber.closed && subscriber.next(event),
-        error: (error: unknown) => subscriber.error(error),
+        error: (error: unknown) => {
+          done = true;
+          done$.next();
+          subscriber.error(error);
+        },
         complete: () => {
+          done = true;
           done$.next();
           subscriber.complete();
         },
