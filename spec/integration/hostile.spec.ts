@@ -271,17 +271,9 @@ describe('hostile servers with reconnect on (the default): failures stay bounded
   });
 });
 
-describe('known gaps (skipped: the fix belongs in files being reworked elsewhere; see the notes)', () => {
-  // BUG: a BadReplyError raised by the reply parser reaches the caller with `connection` and
-  // `command` undefined (only `reply` is set), although every typed error should name them
-  // (README "Typed errors name the connection, the command and the reply"). The parser builds
-  // the error without context (src/protocol/parser.ts `fail`), and src/connection/connection.ts
-  // passes it on unchanged (`this.fail(error)` in the socket 'data' handler → onSocketLost →
-  // `pending.subscriber.error(error)`). Fix: in onSocketLost, give the command whose reply was
-  // unreadable a BadReplyError with its own context: `{ connection: this.name, command:
-  // pending.command.line, reply: error.reply }` (needs the bare reason without the " (reply …)"
-  // suffix, e.g. a `reason` field on BeanstalkError). Errors from decode() already carry context.
-  test.skip('a BadReplyError from the parser names the connection and the command', async () => {
+describe('regressions found by these specs', () => {
+  // The parser knows only the reply; the connection adds which connection and command it was.
+  test('a BadReplyError from the parser names the connection and the command', async () => {
     const server = await hostile('garbage');
     const bs = client(server.url, { reconnect: false });
     const error = await failure(bs.stats());
@@ -291,16 +283,8 @@ describe('known gaps (skipped: the fix belongs in files being reworked elsewhere
     expect((error as BadReplyError).command).toBe('stats');
   });
 
-  // GAP: lanes are built with `maxResends: Infinity` (src/client/beanstalk.ts openLane), and the
-  // reconnect backoff restarts at its first step after every successful connect
-  // (connection.ts onConnected: `attempts = 0`). Against a server that accepts and then drops
-  // every reply mid-body, reserveOne({ timeout: 1 }) is resent for ever: measured 103 connections
-  // in 4 s, no outcome, even with commandTimeoutMs. The README documents "resent forever" for
-  // reserve streams, but a reserve with a timeout should end in bounded time. Proposed fix: give
-  // reserve-with-timeout (and reserve-job) the command connection's finite maxResends, keep
-  // infinite resends only for the reserve streams' blocking reserve (whose LaneRun already retries
-  // on ConnectionError), and reset the backoff only after a first good reply, not on connect.
-  test.skip('reserveOne with a timeout ends in bounded time against a server that always drops mid-reply', async () => {
+  // Only a blocking reserve is resent for ever; the backoff restarts only after a good reply.
+  test('reserveOne with a timeout ends in bounded time against a server that always drops mid-reply', async () => {
     const server = await hostile('close-mid-body');
     const bs = client(server.url, { reconnect: { initialDelayMs: 10, maxDelayMs: 50 }, commandTimeoutMs: 500 });
     const outcome = await settleWithin(bs.watch('default').reserveOne({ timeout: 1 }), BOUND_MS);

@@ -192,7 +192,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
   /** @internal A new dedicated connection for reserving. */
   openLane(): Lane {
     const lane = new Lane(
-      { ...this.connectionOptions, name: `${this.name}/lane-${++this.laneCount}`, maxResends: Infinity },
+      { ...this.connectionOptions, name: `${this.name}/lane-${++this.laneCount}` },
       this.connection,
       this.laneEvents,
     );

@@ -64,6 +64,8 @@ class Pending implements Unsubscribable {
 }
 
 const DEFAULT_TUBE = 'default';
+/** A connection that stayed up this long was good: the next loss starts the backoff afresh. */
+const PROVEN_AFTER_MS = 1000;
 
 /**
  * One beanstalkd connection: commands are queued, written in one socket write per
@@ -83,6 +85,8 @@ export class Connection {
   private writable = false;
   private flushScheduled = false;
   private attempts = 0;
+  private connectedAt = 0;
+  private proven = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private headSince = 0;
@@ -233,6 +237,10 @@ export class Connection {
   // ---- replies ----
 
   private onReply(reply: Reply): void {
+    if (!this.proven) {
+      this.proven = true;
+      this.attempts = 0;
+    }
     const pending = this.inflight.shift();
     if (this.options.commandTimeoutMs) this.headSince = Date.now();
     if (!pending) {
@@ -305,7 +313,10 @@ export class Connection {
 
   private onConnected(socket: Socket): void {
     if (socket !== this.socket) return;
-    this.attempts = 0;
+    // The backoff starts over only once this connection proves good (a reply, or a
+    // second alive): a server that accepts and then drops every reply still backs off.
+    this.connectedAt = Date.now();
+    this.proven = false;
     this.wireUse = DEFAULT_TUBE;
     this.wireWatch = [DEFAULT_TUBE];
     this.writable = true;
@@ -329,14 +340,16 @@ export class Connection {
     socket.destroy();
     this.disarmWatchdog();
 
+    if (this.state === 'connected' && Date.now() - this.connectedAt >= PROVEN_AFTER_MS) this.attempts = 0;
     const reconnecting = this.willReconnect();
     const lost = this.inflight.drain();
     const resend: Pending[] = [];
     for (const pending of lost) {
       if (!pending.subscriber || pending.cancelled) continue;
       if (error instanceof BadReplyError && pending === lost.find((p) => p.subscriber)) {
-        pending.subscriber.error(error); // the command whose reply was unreadable
-      } else if (reconnecting && pending.command.options.idempotent && pending.resends < (this.options.maxResends ?? 3)) {
+        // The command whose reply was unreadable: the parser knew the reply, this knows the rest.
+        pending.subscriber.error(new BadReplyError(error.reason, { ...this.context(pending.command), reply: error.reply }));
+      } else if (reconnecting && this.mayResend(pending)) {
         pending.resends++;
         pending.written = false;
         resend.push(pending);
@@ -362,6 +375,17 @@ export class Connection {
       this.reconnectTimer = undefined;
       this.connect();
     }, delay);
+  }
+
+  /**
+   * Safe commands are resent a few times; a blocking reserve (no deadline of its own) is
+   * resent for as long as the connection keeps reconnecting, so a reserve stream rides out
+   * an outage. A reserve with a timeout still ends in bounded time.
+   */
+  private mayResend(pending: Pending): boolean {
+    const options = pending.command.options;
+    if (!options.idempotent) return false;
+    return options.waits === Infinity || pending.resends < (this.options.maxResends ?? 3);
   }
 
   private willReconnect(): boolean {

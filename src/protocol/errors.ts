@@ -7,6 +7,8 @@ export interface ErrorContext {
 
 /** Base of every error this library raises; says which connection, command and reply. */
 export class BeanstalkError extends Error {
+  /** The message without the context suffix, to re-raise the error with more context. */
+  readonly reason: string;
   readonly connection: string | undefined;
   readonly command: string | undefined;
   readonly reply: string | undefined;
@@ -14,6 +16,7 @@ export class BeanstalkError extends Error {
   constructor(message: string, context: ErrorContext = {}) {
     super(describe(message, context));
     this.name = new.target.name;
+    this.reason = message;
     this.connection = context.connection;
     this.command = context.command;
     this.reply = context.reply;
