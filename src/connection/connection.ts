@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import * as commands from '../protocol/commands.js';
 import { NOTHING } from '../protocol/commands.js';
 import type { Command } from '../protocol/commands.js';
-import { encodeSegments } from '../protocol/encode.js';
+import { INLINE_BODY_LIMIT, encodeInto, encodeSegments, encodedLength } from '../protocol/encode.js';
 import { BadReplyError, BeanstalkError, CommandTimeoutError, ConnectionError } from '../protocol/errors.js';
 import { ReplyParser } from '../protocol/parser.js';
 import type { Reply } from '../protocol/reply.js';
@@ -173,6 +173,7 @@ export class Connection {
     this.flushScheduled = false;
     const socket = this.socket;
     if (!socket || this.state !== 'connected' || !this.writable || this.outbox.length === 0) return;
+    if (this.outbox.length === 1 && this.flushOne(socket)) return;
     const batch: Pending[] = [];
     for (let pending = this.outbox.shift(); pending; pending = this.outbox.shift()) {
       if (pending.cancelled) continue;
@@ -189,13 +190,7 @@ export class Connection {
       if (pending.command.options.noReply) pending.subscriber?.complete();
       else this.inflight.push(pending);
     }
-    if (!this.write(socket, encodeSegments(toWrite))) {
-      this.writable = false;
-      socket.once('drain', () => {
-        this.writable = true;
-        this.scheduleFlush();
-      });
-    }
+    if (!this.write(socket, encodeSegments(toWrite))) this.waitForDrain(socket);
     this.armWatchdog();
   };
 
@@ -203,6 +198,35 @@ export class Connection {
   private needsTubes(command: Command<unknown>): boolean {
     const { use, watch } = command.options;
     return (use !== undefined && use !== this.wireUse) || (watch !== undefined && watch !== this.wireWatch);
+  }
+
+  /**
+   * The common case of sequential callers: one command, no tube change, a small body.
+   * Encoded straight into one buffer, without the batch arrays. False: take the general path.
+   */
+  private flushOne(socket: Socket): boolean {
+    const pending = this.outbox.peek() as Pending;
+    const command = pending.command;
+    if (pending.cancelled || command.options.noReply || this.needsTubes(command)) return false;
+    const length = encodedLength(command);
+    if (length > INLINE_BODY_LIMIT) return false;
+    this.outbox.shift();
+    const out = Buffer.allocUnsafe(length);
+    encodeInto(out, 0, command);
+    if (this.inflight.length === 0) this.headSince = Date.now();
+    pending.written = true;
+    this.inflight.push(pending);
+    if (!socket.write(out)) this.waitForDrain(socket);
+    this.armWatchdog();
+    return true;
+  }
+
+  private waitForDrain(socket: Socket): void {
+    this.writable = false;
+    socket.once('drain', () => {
+      this.writable = true;
+      this.scheduleFlush();
+    });
   }
 
   /** One buffer is one write; several (large bodies by reference) leave in one writev. */
@@ -308,6 +332,9 @@ export class Connection {
       if (socket !== this.socket) return;
       const error = parser.feed(chunk, emit);
       if (error && socket === this.socket) this.fail(error);
+      // Commands issued by the callers of these replies leave now, in one write, instead of
+      // after Node's own post-read work: that is most of a round trip's client-side latency.
+      else if (this.flushScheduled) this.flush();
     });
   }
 

@@ -11,13 +11,19 @@ export const MAX_RESERVE_TIMEOUT = 2147483647;
 const TUBE_NAME = /^[A-Za-z0-9+/;.$_()][A-Za-z0-9\-+/;.$_()]{0,199}$/;
 
 /** Checks a tube name against the server's rules: 1..200 bytes of `A-Za-z0-9-+/;.$_()`, no leading `-`. */
+/** Names already checked: producers name the same few tubes on every put. Bounded. */
+const knownTubeNames = new Set<string>();
+const KNOWN_TUBE_NAMES_MAX = 1024;
+
 export function checkTubeName(name: unknown): string {
+  if (typeof name === 'string' && knownTubeNames.has(name)) return name;
   if (typeof name !== 'string' || !TUBE_NAME.test(name)) {
     throw new InvalidTubeNameError(
       `invalid tube name ${JSON.stringify(typeof name === 'string' ? name.slice(0, 60) : name)}: ` +
         'use 1..200 of A-Z a-z 0-9 - + / ; . $ _ ( ), not starting with "-"',
     );
   }
+  if (knownTubeNames.size < KNOWN_TUBE_NAMES_MAX) knownTubeNames.add(name);
   return name;
 }
 
