@@ -11,7 +11,7 @@ module.exports = {
   unit: 'jobs/s',
   better: 'higher',
   server: { maxJobSize: 131072 },
-  size: () => env('BENCH_N_BIG', 3000),
+  size: () => env('BENCH_N_BIG', 10000),
   supports: (adapter) => (adapter.reserveUnavailable ? adapter.reserveUnavailable() : null),
   async measure(adapter, port) {
     const n = this.size();

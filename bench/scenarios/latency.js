@@ -25,11 +25,11 @@ module.exports = {
   title: 'put round trip, 1 outstanding: p50 (p99)',
   unit: 'µs',
   better: 'lower',
-  size: () => env('BENCH_N_LATENCY', 5000),
+  size: () => env('BENCH_N_LATENCY', 10000),
   supports: () => null,
   async measure(adapter, port) {
     const n = this.size();
-    const warm = 1000;
+    const warm = 2000; // JIT warm-up on the same connection, not timed
     const payload = body(env('BENCH_BODY', 100));
     let w, r;
     if (adapter.raw) {

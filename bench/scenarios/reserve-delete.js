@@ -10,7 +10,7 @@ module.exports = {
   title: `reserve+delete, ${WORKERS} workers`,
   unit: 'jobs/s',
   better: 'higher',
-  size: () => env('BENCH_N_RESERVE', 20000),
+  size: () => env('BENCH_N_RESERVE', 100000),
   supports: (adapter) => (adapter.reserveUnavailable ? adapter.reserveUnavailable() : null),
   alsoRuns: ['raw-pipelined'],
   async measure(adapter, port) {
