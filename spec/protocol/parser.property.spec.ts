@@ -171,6 +171,25 @@ describe('ReplyParser properties', () => {
     );
   });
 
+  it('with reusesChunks, replies stay intact when the one read buffer is overwritten after each feed', () => {
+    fc.assert(
+      fc.property(stream, splitting, (generated, how) => {
+        const wire = Buffer.concat(generated.map((g) => g.wire));
+        // Like a socket with `onread`: every piece arrives in the same buffer, scribbled over afterwards.
+        const reused = Buffer.alloc(wire.length + 1);
+        const parser = new ReplyParser({ reusesChunks: true });
+        const replies: Reply[] = [];
+        for (const piece of split(wire, how)) {
+          reused.set(piece, 0);
+          expect(parser.feed(reused.subarray(0, piece.length), (r) => replies.push(r))).toBeUndefined();
+          reused.fill(0x23);
+        }
+        expect(replies.map(view)).toEqual(generated.map((g) => modelView(g.model)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   const options = { maxLineBytes: 64, maxBodyBytes: 100 };
   /** Nothing is ever held beyond a line (plus its CR) or a body, whichever limit is larger. */
   const bound = Math.max(options.maxLineBytes + 1, options.maxBodyBytes);

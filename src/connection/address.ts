@@ -33,9 +33,33 @@ export function parseAddress(url: string): Address {
   return scheme === 'beanstalks' ? { host, port, tls: true } : { host, port };
 }
 
+/** Bytes a plain socket reads at a time into its one reusable buffer. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+export interface OpenedSocket {
+  readonly socket: Socket;
+  /** The event that says the socket is ready for commands. */
+  readonly ready: 'connect' | 'secureConnect';
+  /**
+   * True when incoming bytes go to `onChunk` in one buffer that is refilled after each call
+   * (net's `onread`: no allocation per read, no stream machinery); false when the caller
+   * must listen to 'data' itself (TLS).
+   */
+  readonly reusesChunks: boolean;
+}
+
 /** Opens a socket to the address; the caller waits for `ready`. */
-export function openSocket(address: Address): { socket: Socket; ready: 'connect' | 'secureConnect' } {
-  if (address.path !== undefined) return { socket: netConnect({ path: address.path }), ready: 'connect' };
+export function openSocket(address: Address, onChunk: (chunk: Buffer) => void): OpenedSocket {
+  const onread = {
+    buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    callback: (bytes: number, buffer: Uint8Array): boolean => {
+      onChunk((buffer as Buffer).subarray(0, bytes));
+      return true;
+    },
+  };
+  if (address.path !== undefined) {
+    return { socket: netConnect({ path: address.path, onread }), ready: 'connect', reusesChunks: true };
+  }
   const host = address.host ?? '127.0.0.1';
   const port = address.port ?? DEFAULT_PORT;
   if (address.tls) {
@@ -44,9 +68,9 @@ export function openSocket(address: Address): { socket: Socket; ready: 'connect'
     const servername = isIP(host) ? undefined : host;
     const socket = tlsConnect({ servername, ...options, host, port });
     socket.setNoDelay(true);
-    return { socket, ready: 'secureConnect' };
+    return { socket, ready: 'secureConnect', reusesChunks: false };
   }
-  return { socket: netConnect({ host, port, noDelay: true }), ready: 'connect' };
+  return { socket: netConnect({ host, port, noDelay: true, onread }), ready: 'connect', reusesChunks: true };
 }
 
 /** A name for errors and logs. */

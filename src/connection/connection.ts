@@ -304,7 +304,22 @@ export class Connection {
 
   private connect(): void {
     this.setState(this.attempts === 0 && this.state === 'idle' ? 'connecting' : 'reconnecting');
-    const { socket, ready } = openSocket(this.options.address);
+    // The parser behind parseReplies(), fed straight from the socket: no Observable hop per chunk.
+    // A socket this connection has let go of (reset, closing) is no longer listened to.
+    const onChunk = (chunk: Buffer): void => {
+      if (socket !== this.socket) return;
+      const error = parser.feed(chunk, emit);
+      if (error && socket === this.socket) this.fail(error);
+      // Commands issued by the callers of these replies leave now, in one write, instead of
+      // after Node's own post-read work: that is most of a round trip's client-side latency.
+      else if (this.flushScheduled) this.flush();
+    };
+    const emit = (reply: Reply): void => {
+      if (socket === this.socket) this.onReply(reply);
+    };
+    const { socket, ready, reusesChunks } = openSocket(this.options.address, onChunk);
+    const parser = new ReplyParser({ maxBodyBytes: this.options.maxReplyBodyBytes, reusesChunks });
+    if (!reusesChunks) socket.on('data', onChunk);
     this.socket = socket;
     let failure: Error | undefined;
     socket.on('error', (error: Error) => (failure ??= error)); // reported at 'close'; never crashes the process
@@ -321,20 +336,6 @@ export class Connection {
     socket.once('close', () => {
       clearTimeout(connectTimer);
       this.onSocketLost(socket, failure);
-    });
-    // The parser behind parseReplies(), fed straight from the socket: no Observable hop per chunk.
-    // A socket this connection has let go of (reset, closing) is no longer listened to.
-    const parser = new ReplyParser({ maxBodyBytes: this.options.maxReplyBodyBytes });
-    const emit = (reply: Reply): void => {
-      if (socket === this.socket) this.onReply(reply);
-    };
-    socket.on('data', (chunk: Buffer) => {
-      if (socket !== this.socket) return;
-      const error = parser.feed(chunk, emit);
-      if (error && socket === this.socket) this.fail(error);
-      // Commands issued by the callers of these replies leave now, in one write, instead of
-      // after Node's own post-read work: that is most of a round trip's client-side latency.
-      else if (this.flushScheduled) this.flush();
     });
   }
 

@@ -10,6 +10,11 @@ export interface ParserOptions {
   readonly maxBodyBytes?: number | undefined;
   /** Longest header line, line end excluded (default 1024); a longer line fails without being buffered. */
   readonly maxLineBytes?: number | undefined;
+  /**
+   * The caller refills the same chunk buffer after `feed` returns (a socket reading into one
+   * reusable buffer): bodies are then copied out instead of being views of the chunk.
+   */
+  readonly reusesChunks?: boolean | undefined;
 }
 
 const LF = 10;
@@ -19,6 +24,8 @@ const DIGIT_0 = 48;
 const DIGIT_9 = 57;
 /** How much of an offending line a BadReplyError quotes. */
 const QUOTE_CHARS = 200;
+/** A body spanning chunks up to this size gets its final buffer at once (one copy, no pieces). */
+const PREALLOCATE_BODY_MAX = 1024 * 1024;
 /** First size of the buffer that holds a header line cut by a chunk boundary; it grows to the line limit. */
 const INITIAL_LINE_BUFFER = 256;
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -53,6 +60,7 @@ const FAILED = 4;
 export class ReplyParser {
   private readonly maxBodyBytes: number;
   private readonly maxLineBytes: number;
+  private readonly reusesChunks: boolean;
   private state: number = LINE;
   /** Start of a header line that a chunk boundary cut; allocated on first need. */
   private lineBuffer: Buffer = EMPTY;
@@ -63,6 +71,8 @@ export class ReplyParser {
   /** Pieces of a body that spans chunks, and their total length. */
   private bodyPieces: Buffer[] = [];
   private bodyReceived = 0;
+  /** The final buffer of a spanning body, filled as its bytes arrive (bodies up to PREALLOCATE_BODY_MAX). */
+  private bodyTarget: Buffer | undefined;
   /** The complete body, once all its bytes are in, while its terminator is awaited. */
   private body: Buffer = EMPTY;
   private failure: BadReplyError | undefined;
@@ -70,6 +80,7 @@ export class ReplyParser {
   constructor(options: ParserOptions = {}) {
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.maxLineBytes = options.maxLineBytes ?? 1024;
+    this.reusesChunks = options.reusesChunks ?? false;
   }
 
   /** Bytes held for an unfinished header line or body. */
@@ -206,17 +217,26 @@ export class ReplyParser {
   private readBody(buffer: Buffer, offset: number): number {
     const available = buffer.length - offset;
     if (this.bodyReceived === 0 && available >= this.bodyLength) {
-      // The whole body is in this chunk: a view, no copy.
+      // The whole body is in this chunk: a view, no copy (unless the chunk will be reused).
       const end = offset + this.bodyLength;
-      this.body = buffer.subarray(offset, end);
+      this.body = this.reusesChunks ? copyOf(buffer, offset, end) : buffer.subarray(offset, end);
       this.state = TERMINATOR;
       return end;
     }
     const take = Math.min(this.bodyLength - this.bodyReceived, available);
-    this.bodyPieces.push(buffer.subarray(offset, offset + take));
+    if (this.bodyReceived === 0 && this.bodyLength <= PREALLOCATE_BODY_MAX) {
+      this.bodyTarget = Buffer.allocUnsafe(this.bodyLength);
+    }
+    if (this.bodyTarget) buffer.copy(this.bodyTarget, this.bodyReceived, offset, offset + take);
+    else {
+      // A very large body: its memory grows only as bytes really arrive.
+      const piece = buffer.subarray(offset, offset + take);
+      this.bodyPieces.push(this.reusesChunks ? copyOf(piece, 0, take) : piece);
+    }
     this.bodyReceived += take;
     if (this.bodyReceived === this.bodyLength) {
-      this.body = Buffer.concat(this.bodyPieces, this.bodyLength);
+      this.body = this.bodyTarget ?? Buffer.concat(this.bodyPieces, this.bodyLength);
+      this.bodyTarget = undefined;
       this.bodyPieces = [];
       this.bodyReceived = 0;
       this.state = TERMINATOR;
@@ -250,9 +270,17 @@ export class ReplyParser {
     this.lineLength = 0;
     this.pending = undefined;
     this.bodyPieces = [];
+    this.bodyTarget = undefined;
     this.bodyReceived = 0;
     this.body = EMPTY;
   }
+}
+
+/** A copy of `buffer[start..end)` that owns its bytes (small ones come from Node's pool). */
+function copyOf(buffer: Buffer, start: number, end: number): Buffer {
+  const copy = Buffer.allocUnsafe(end - start);
+  buffer.copy(copy, 0, start, end);
+  return copy;
 }
 
 /** ASCII digits only (leading zeros allowed), with a value no larger than Number.MAX_SAFE_INTEGER. */
