@@ -64,6 +64,8 @@ class Pending implements Unsubscribable {
 }
 
 const DEFAULT_TUBE = 'default';
+/** Bytes Node may hold unsent for a socket before further commands wait in the outbox. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** A connection that stayed up this long was good: the next loss starts the backoff afresh. */
 const PROVEN_AFTER_MS = 1000;
 
@@ -190,7 +192,7 @@ export class Connection {
       if (pending.command.options.noReply) pending.subscriber?.complete();
       else this.inflight.push(pending);
     }
-    if (!this.write(socket, encodeSegments(toWrite))) this.waitForDrain(socket);
+    this.write(socket, encodeSegments(toWrite));
     this.armWatchdog();
   };
 
@@ -216,27 +218,37 @@ export class Connection {
     if (this.inflight.length === 0) this.headSince = Date.now();
     pending.written = true;
     this.inflight.push(pending);
-    if (!socket.write(out)) this.waitForDrain(socket);
+    socket.write(out);
+    this.holdIfBuffered(socket);
     this.armWatchdog();
     return true;
   }
 
-  private waitForDrain(socket: Socket): void {
-    this.writable = false;
-    socket.once('drain', () => {
-      this.writable = true;
-      this.scheduleFlush();
-    });
+  /**
+   * One buffer is one write; several (large bodies by reference) leave in one writev.
+   * Node's 16 KB high-water mark is too low a bar for backpressure here: one 60 KB body
+   * passes it, and pausing then stalls a producer between every batch (measured: 60 KB
+   * put+reserve+delete at 0.68 of raw with it, 0.79 without). The commands are in memory
+   * either way; only past MAX_BUFFERED_BYTES do later ones wait in the outbox for 'drain'.
+   */
+  private write(socket: Socket, segments: Buffer[]): void {
+    if (segments.length === 1) socket.write(segments[0] as Buffer);
+    else {
+      socket.cork();
+      for (const segment of segments) socket.write(segment);
+      socket.uncork();
+    }
+    this.holdIfBuffered(socket);
   }
 
-  /** One buffer is one write; several (large bodies by reference) leave in one writev. */
-  private write(socket: Socket, segments: Buffer[]): boolean {
-    if (segments.length === 1) return socket.write(segments[0] as Buffer);
-    socket.cork();
-    let ok = true;
-    for (const segment of segments) ok = socket.write(segment);
-    socket.uncork();
-    return ok;
+  private holdIfBuffered(socket: Socket): void {
+    if (socket.writableLength > MAX_BUFFERED_BYTES) {
+      this.writable = false;
+      socket.once('drain', () => {
+        this.writable = true;
+        this.scheduleFlush();
+      });
+    }
   }
 
   /** The use/watch/ignore commands that must run before `command`, updating the tracked state. */
