@@ -1,4 +1,4 @@
-import { concatMap, firstValueFrom, forkJoin, lastValueFrom, mergeMap, take, timer, toArray } from 'rxjs';
+import { Subject, concatMap, firstValueFrom, forkJoin, lastValueFrom, mergeMap, take, timer, toArray } from 'rxjs';
 import { Beanstalk } from '../../src/index.js';
 import type { Job } from '../../src/index.js';
 import { rawCounter, rawJobStats, rawStats } from '../helpers/raw.js';
@@ -131,5 +131,59 @@ describe('reserve streams on lanes', () => {
     );
     expect(done).toHaveLength(2);
     expect((await firstValueFrom(bs.tube(tube).stats())).currentJobsReady).toBe(3);
+  });
+
+  /**
+   * Deletes sent just before a stop, with the next reserves pipelined behind them: every one
+   * must be answered (a lane that is stopping must not be destroyed under them).
+   */
+  async function stopRightAfterDeletes(stop: (subscription: { unsubscribe(): void }, stop$: Subject<void>) => void) {
+    const tube = freshTube();
+    await fill(tube, 200);
+    const deletesBefore = await rawCounter(ctx.server.port, 'cmd-delete');
+    const stop$ = new Subject<void>();
+    const outcomes: Promise<string>[] = [];
+    let emitted = 0;
+    let completed!: () => void;
+    const completion = new Promise<string>((resolve) => (completed = () => resolve('completed')));
+    await new Promise<void>((resolve) => {
+      const subscription = bs
+        .watch(tube)
+        .reserve({ concurrency: 4, until: stop$ })
+        .subscribe({
+          next: (job) => {
+            emitted++;
+            outcomes.push(lastValueFrom(job.delete(), { defaultValue: undefined }).then(() => 'deleted', (e: Error) => e.name));
+            if (emitted === 40) {
+              stop(subscription, stop$);
+              resolve();
+            }
+          },
+          complete: () => completed(),
+        });
+    });
+    const results = await Promise.all(outcomes);
+    return { tube, results, completion, deletesBefore };
+  }
+
+  test('until right after deletes: every delete already sent is answered, then the stream completes', async () => {
+    const { tube, results, completion, deletesBefore } = await stopRightAfterDeletes((_, stop$) => stop$.next());
+    expect(results.every((r) => r === 'deleted')).toBe(true);
+    expect(await Promise.race([completion, sleep(2000).then(() => 'still running')])).toBe('completed');
+    await sleep(50);
+    expect((await rawCounter(ctx.server.port, 'cmd-delete')) - deletesBefore).toBe(results.length);
+    const stats = await firstValueFrom(bs.tube(tube).stats());
+    expect(stats.currentJobsReserved).toBe(0); // jobs handed to abandoned reserves went back
+    expect(stats.currentJobsReady).toBe(200 - results.length);
+  });
+
+  test('unsubscribing right after deletes: the deletes already sent are answered, not failed', async () => {
+    const { tube, results } = await stopRightAfterDeletes((subscription) => subscription.unsubscribe());
+    expect(results).toHaveLength(40);
+    expect(results.every((r) => r === 'deleted')).toBe(true);
+    await sleep(50);
+    const stats = await firstValueFrom(bs.tube(tube).stats());
+    expect(stats.currentJobsReserved).toBe(0);
+    expect(stats.currentJobsReady).toBe(160);
   });
 });

@@ -38,7 +38,7 @@ export function reserveStream(source: LaneSource, tubes: readonly string[], opti
     }
     const runs = Array.from({ length: concurrency }, () => new LaneRun(source, tubes, options, subscriber));
     const stopSubscription = options.until?.subscribe(() => runs.forEach((run) => run.stop()));
-    runs.forEach((run) => run.start(() => runs.every((r) => r.finished) && subscriber.complete()));
+    runs.forEach((run) => run.start(() => runs.every((r) => r.laneClosed) && subscriber.complete()));
     return () => {
       stopSubscription?.unsubscribe();
       runs.forEach((run) => run.close());
@@ -50,10 +50,13 @@ export function reserveStream(source: LaneSource, tubes: readonly string[], opti
 class LaneRun {
   private readonly lane: Lane;
   private reserving: Unsubscribable | undefined;
+  /** The last reserve is still waiting for its reply. */
+  private reserveOpen = false;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private failures = 0;
   finished = false;
+  laneClosed = false;
   private onFinished: () => void = () => undefined;
 
   constructor(
@@ -73,41 +76,63 @@ class LaneRun {
   /** Stop reserving; a lane holding a job closes once the job is settled. */
   stop(): void {
     this.stopping = true;
-    // A lane with a reserve pending is destroyed, so a job the server hands it meanwhile goes back to ready.
-    if (!this.lane.held) this.finish('destroy');
+    if (!this.lane.held) this.finish('abandon');
   }
 
-  /** Teardown: a lane still running is destroyed, so the server takes back a job it held. */
+  /**
+   * Teardown: a lane holding an unsettled job is destroyed, so the server takes the job back;
+   * otherwise its reserve is abandoned, so a delete already sent still gets its answer.
+   */
   close(): void {
-    clearTimeout(this.timer);
-    this.reserving?.unsubscribe();
-    if (!this.finished) void this.lane.destroy();
+    if (this.finished) return;
+    this.finish(this.lane.held ? 'destroy' : 'abandon');
   }
 
-  /** Done reserving. After a settle the lane closes gracefully, so the settle command still goes out. */
-  private finish(how: 'close' | 'destroy'): void {
+  /**
+   * Done reserving. 'close' (right after a settle): the settle still goes out and is answered.
+   * 'abandon': the pending reserve is given up, the lane closes once what was sent before it
+   * is answered. 'destroy': at once.
+   */
+  private finish(how: 'close' | 'abandon' | 'destroy'): void {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.timer);
+    const reserve = this.reserveOpen ? this.reserving : undefined;
     this.reserving?.unsubscribe();
-    void (how === 'close' ? this.lane.close() : this.lane.destroy());
-    this.onFinished();
+    const closed =
+      how === 'destroy'
+        ? this.lane.destroy()
+        : how === 'abandon' && reserve
+          ? this.lane.connection.abandon(reserve)
+          : this.lane.close();
+    // The stream completes once its lanes are closed: every settle it handed out is answered.
+    void closed.then(() => {
+      this.laneClosed = true;
+      this.onFinished();
+    });
   }
 
   private readonly next = (): void => {
     this.reserving?.unsubscribe();
     if (this.stopping || this.source.closed) return this.finish('close');
     if (this.subscriber.closed) return;
+    this.reserveOpen = true;
     this.reserving = this.lane.reserveInto(this.tubes, undefined, this.next, this.sink);
   };
 
   /** Where the lane hands each reserved job (one object for the run, not one per job). */
   private readonly sink: CommandSink<Job> = {
     next: (job) => {
+      this.reserveOpen = false;
       this.failures = 0;
       this.subscriber.next(job);
     },
-    error: (error: unknown) => this.onError(error),
+    error: (error: unknown) => {
+      this.reserveOpen = false;
+      this.onError(error);
+    },
+    // A blocking reserve completes only right after its job (next, above), and by then a
+    // settle inside the consumer may already have started the next reserve: leave the flag.
     complete: () => undefined,
   };
 

@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, distinctUntilChanged } from 'rxjs';
+import { BehaviorSubject, Observable, distinctUntilChanged, filter, firstValueFrom } from 'rxjs';
 import type { Unsubscribable } from 'rxjs';
 import type { Socket } from 'node:net';
 import * as commands from '../protocol/commands.js';
@@ -96,6 +96,8 @@ export class Connection {
   private wireUse: string | undefined = DEFAULT_TUBE;
   private wireWatch: readonly string[] | undefined = [DEFAULT_TUBE];
   private closing: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** A command given up by `abandon`: the connection goes once everything before it is answered. */
+  private abandoned: Pending | undefined;
 
   constructor(private readonly options: ConnectionOptions) {
     this.name = options.name;
@@ -130,12 +132,35 @@ export class Connection {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
     this.closing = { promise, resolve };
+    // Commands given up before they were written will never be: they must not hold the close.
+    for (const pending of this.outbox.drain()) if (!pending.cancelled) this.outbox.push(pending);
     // Commands accepted while the first connect is under way still go out; a connection
     // that is down (reconnecting) or never used closes at once.
     const connectingWithWork = this.state === 'connecting' && this.pendingCount > 0;
     if (this.state === 'connected' || connectingWithWork) this.endIfDrained();
     else this.finish(new ConnectionError('connection closed', this.context()));
     return promise;
+  }
+
+  /**
+   * @internal Gives up `handle` (a command from `submit`, e.g. a lane's reserve) and closes
+   * the connection as soon as every command queued before it has its reply. A stopping lane
+   * thereby lets its last delete finish, while a reserve that may block for ever does not
+   * hold the close; a job the server hands that reserve meanwhile goes back to ready.
+   */
+  abandon(handle: Unsubscribable): Promise<void> {
+    const pending = handle as Pending;
+    pending.cancelled = true;
+    // Never written: a graceful close drops it and waits for the rest.
+    if (!pending.written) return this.close();
+    this.abandoned = pending;
+    this.destroyIfAbandonedIsNext();
+    return firstValueFrom(this.stateSubject.pipe(filter((state) => state === 'closed'))).then(() => undefined);
+  }
+
+  private destroyIfAbandonedIsNext(): void {
+    const abandoned = this.abandoned;
+    if (abandoned && (this.inflight.peek() === abandoned || !this.inflight.includes(abandoned))) void this.destroy();
   }
 
   /** Closes at once: in-flight commands fail, the server returns this connection's reserved jobs to ready. */
@@ -285,6 +310,7 @@ export class Connection {
     }
     if (!pending.subscriber) this.onTubeReply(pending, reply);
     else if (!pending.cancelled) this.deliver(pending, reply);
+    if (this.abandoned) this.destroyIfAbandonedIsNext();
     if (this.closing) this.endIfDrained();
   }
 

@@ -39,6 +39,11 @@ export class Queue<T> {
     return this.count === 0 ? undefined : this.items[this.head];
   }
 
+  includes(item: T): boolean {
+    for (let i = 0; i < this.count; i++) if (this.items[(this.head + i) & (this.items.length - 1)] === item) return true;
+    return false;
+  }
+
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
     const out: T[] = [];
