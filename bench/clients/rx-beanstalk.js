@@ -40,24 +40,25 @@ async function open(port) {
     put: (body, cb) => {
       bs.put(body, putOptions).subscribe({ next: (id) => cb(null, id), error: (err) => cb(err) });
     },
-    /** Reserve+delete `n` jobs on `concurrency` lanes; resolves { deleted, errors }. */
+    /**
+     * Reserve+delete `n` jobs on `concurrency` lanes; resolves { deleted, errors } once the
+     * stream has stopped gracefully (`until`): deletes still in flight then finish, not fail.
+     */
     consume: (n, concurrency) => new Promise((resolve) => {
-      let deleted = 0, errors = 0, finished = false;
-      let sub = null;
-      const settle = () => {
-        if (finished || deleted + errors < n) return;
-        finished = true;
-        if (sub) sub.unsubscribe();
-        resolve({ deleted, errors });
+      const { Subject } = require('rxjs');
+      const stop = new Subject();
+      let deleted = 0, errors = 0, stopped = false;
+      const check = () => {
+        if (!stopped && deleted + errors >= n) { stopped = true; stop.next(); }
       };
-      sub = bs.watch('default').reserve({ concurrency }).subscribe({
+      bs.watch('default').reserve({ concurrency, until: stop }).subscribe({
         next: (job) => job.delete().subscribe({
-          complete: () => { deleted++; progress.done++; settle(); },
-          error: () => { errors++; settle(); },
+          complete: () => { deleted++; progress.done++; check(); },
+          error: () => { errors++; check(); },
         }),
-        error: () => { errors = n - deleted; settle(); },
+        error: () => { errors = Math.max(errors, n - deleted); resolve({ deleted, errors }); },
+        complete: () => resolve({ deleted, errors }),
       });
-      if (finished) sub.unsubscribe();
     }),
     close: () => bs.close(),
   };
