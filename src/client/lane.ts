@@ -3,7 +3,8 @@ import type { Unsubscribable } from 'rxjs';
 import * as commands from '../protocol/commands.js';
 import type { Command, JobData } from '../protocol/commands.js';
 import { Connection } from '../connection/connection.js';
-import type { CommandSink, ConnectionOptions } from '../connection/connection.js';
+import type { ConnectionOptions } from '../connection/connection.js';
+import type { CommandSink } from '../connection/pending.js';
 import { Job } from './job.js';
 import type { JobHome } from './job.js';
 

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { Subscriber, Unsubscribable } from 'rxjs';
-import type { CommandSink } from '../connection/connection.js';
+import type { CommandSink } from '../connection/pending.js';
 import { ConnectionError, DeadlineSoonError } from '../protocol/errors.js';
 import { backoffDelay } from '../connection/backoff.js';
 import type { Job } from './job.js';

@@ -1,7 +1,6 @@
 import { BehaviorSubject, Observable, distinctUntilChanged, filter, firstValueFrom } from 'rxjs';
 import type { Unsubscribable } from 'rxjs';
 import type { Socket } from 'node:net';
-import * as commands from '../protocol/commands.js';
 import { NOTHING } from '../protocol/commands.js';
 import type { Command } from '../protocol/commands.js';
 import { INLINE_BODY_LIMIT, encodeInto, encodeSegments, encodedLength } from '../protocol/encode.js';
@@ -12,7 +11,10 @@ import { describeAddress, openSocket } from './address.js';
 import type { Address } from './address.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
+import { Pending } from './pending.js';
+import type { CommandSink } from './pending.js';
 import { Queue } from './queue.js';
+import { TubeState } from './tube-state.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -36,34 +38,6 @@ export interface ConnectionOptions {
   readonly maxResends?: number;
 }
 
-/** Where a command's outcome goes: a Subscriber, or any object with its three methods. */
-export interface CommandSink<T> {
-  next(value: T): void;
-  error(error: unknown): void;
-  complete(): void;
-}
-
-/**
- * A command waiting to be written or waiting for its reply. Internal tube commands have
- * no sink. It is its own teardown: unsubscribing only marks it, so its reply is still
- * consumed in order and dropped.
- */
-class Pending implements Unsubscribable {
-  cancelled = false;
-  written = false;
-  resends = 0;
-
-  constructor(
-    readonly command: Command<unknown>,
-    readonly subscriber: CommandSink<unknown> | undefined,
-  ) {}
-
-  unsubscribe(): void {
-    this.cancelled = true;
-  }
-}
-
-const DEFAULT_TUBE = 'default';
 /** Bytes Node may hold unsent for a socket before further commands wait in the outbox. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** A connection that stayed up this long was good: the next loss starts the backoff afresh. */
@@ -92,9 +66,7 @@ export class Connection {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private headSince = 0;
-  /** The tube state the server will have once everything written so far has run. */
-  private wireUse: string | undefined = DEFAULT_TUBE;
-  private wireWatch: readonly string[] | undefined = [DEFAULT_TUBE];
+  private readonly tubes = new TubeState();
   private closing: { promise: Promise<void>; resolve: () => void } | undefined;
   /** A command given up by `abandon`: the connection goes once everything before it is answered. */
   private abandoned: Pending | undefined;
@@ -204,7 +176,9 @@ export class Connection {
     const batch: Pending[] = [];
     for (let pending = this.outbox.shift(); pending; pending = this.outbox.shift()) {
       if (pending.cancelled) continue;
-      if (this.needsTubes(pending.command)) batch.push(...this.adjustTubes(pending.command));
+      if (this.tubes.needsChange(pending.command)) {
+        for (const change of this.tubes.changesFor(pending.command)) batch.push(new Pending(change, undefined));
+      }
       batch.push(pending);
     }
     if (batch.length === 0) return;
@@ -221,12 +195,6 @@ export class Connection {
     this.armWatchdog();
   };
 
-  /** Cheap check first: most commands need no tube change (same tube, or the very same watch array). */
-  private needsTubes(command: Command<unknown>): boolean {
-    const { use, watch } = command.options;
-    return (use !== undefined && use !== this.wireUse) || (watch !== undefined && watch !== this.wireWatch);
-  }
-
   /**
    * The common case of sequential callers: one command, no tube change, a small body.
    * Encoded straight into one buffer, without the batch arrays. False: take the general path.
@@ -234,7 +202,7 @@ export class Connection {
   private flushOne(socket: Socket): boolean {
     const pending = this.outbox.peek() as Pending;
     const command = pending.command;
-    if (pending.cancelled || command.options.noReply || this.needsTubes(command)) return false;
+    if (pending.cancelled || command.options.noReply || this.tubes.needsChange(command)) return false;
     const length = encodedLength(command);
     if (length > INLINE_BODY_LIMIT) return false;
     this.outbox.shift();
@@ -274,25 +242,6 @@ export class Connection {
         this.scheduleFlush();
       });
     }
-  }
-
-  /** The use/watch/ignore commands that must run before `command`, updating the tracked state. */
-  private adjustTubes(command: Command<unknown>): Pending[] {
-    const needed: Command<unknown>[] = [];
-    const { use, watch } = command.options;
-    if (use !== undefined && use !== this.wireUse) {
-      needed.push(commands.use(use));
-      this.wireUse = use;
-    }
-    if (watch !== undefined && watch !== this.wireWatch && !sameTubes(watch, this.wireWatch)) {
-      const current = this.wireWatch ?? [];
-      // Watch first, then ignore: the server refuses to ignore the last watched tube.
-      for (const tube of watch) if (!current.includes(tube)) needed.push(commands.watch(tube));
-      for (const tube of current) if (!watch.includes(tube)) needed.push(commands.ignore(tube));
-    }
-    // Kept even when the set was equal, so the next command with this array skips the comparison.
-    if (watch !== undefined) this.wireWatch = watch;
-    return needed.map((c) => new Pending(c, undefined));
   }
 
   // ---- replies ----
@@ -383,8 +332,7 @@ export class Connection {
     // second alive): a server that accepts and then drops every reply still backs off.
     this.connectedAt = Date.now();
     this.proven = false;
-    this.wireUse = DEFAULT_TUBE;
-    this.wireWatch = [DEFAULT_TUBE];
+    this.tubes.reset();
     this.writable = true;
     this.setState('connected');
     if (this.closing) this.endIfDrained();
@@ -525,9 +473,4 @@ export class Connection {
   toString(): string {
     return `${this.name} (${describeAddress(this.options.address)})`;
   }
-}
-
-function sameTubes(wanted: readonly string[], current: readonly string[] | undefined): boolean {
-  if (!current || wanted.length !== current.length) return false;
-  return wanted.every((tube) => current.includes(tube));
 }
