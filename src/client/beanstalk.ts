@@ -169,14 +169,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
 
   /** @internal */
   putCommand(tube: string, body: unknown, options: PutOptions | undefined): Observable<number> {
-    // The hottest call of a producer: no closure, straight to the connection.
-    let command: Command<number>;
-    try {
-      command = commands.put(tube, body, options, this.maxJobSize);
-    } catch (error) {
-      return throwError(() => error);
-    }
-    return this.connection.send(command);
+    return this.sendCommand(() => commands.put(tube, body, options, this.maxJobSize));
   }
 
   /** @internal */

@@ -3,7 +3,7 @@ import type { Unsubscribable } from 'rxjs';
 import type { Socket } from 'node:net';
 import { NOTHING } from '../protocol/commands.js';
 import type { Command } from '../protocol/commands.js';
-import { INLINE_BODY_LIMIT, encodeInto, encodeSegments, encodedLength } from '../protocol/encode.js';
+import { encodeSegments } from '../protocol/encode.js';
 import { BadReplyError, BeanstalkError, CommandTimeoutError, ConnectionError } from '../protocol/errors.js';
 import { ReplyParser } from '../protocol/parser.js';
 import type { Reply } from '../protocol/reply.js';
@@ -172,7 +172,6 @@ export class Connection {
     this.flushScheduled = false;
     const socket = this.socket;
     if (!socket || this.state !== 'connected' || !this.writable || this.outbox.length === 0) return;
-    if (this.outbox.length === 1 && this.flushOne(socket)) return;
     const batch: Pending[] = [];
     for (let pending = this.outbox.shift(); pending; pending = this.outbox.shift()) {
       if (pending.cancelled) continue;
@@ -196,28 +195,6 @@ export class Connection {
   };
 
   /**
-   * The common case of sequential callers: one command, no tube change, a small body.
-   * Encoded straight into one buffer, without the batch arrays. False: take the general path.
-   */
-  private flushOne(socket: Socket): boolean {
-    const pending = this.outbox.peek() as Pending;
-    const command = pending.command;
-    if (pending.cancelled || command.options.noReply || this.tubes.needsChange(command)) return false;
-    const length = encodedLength(command);
-    if (length > INLINE_BODY_LIMIT) return false;
-    this.outbox.shift();
-    const out = Buffer.allocUnsafe(length);
-    encodeInto(out, 0, command);
-    if (this.inflight.length === 0) this.headSince = Date.now();
-    pending.written = true;
-    this.inflight.push(pending);
-    socket.write(out);
-    this.holdIfBuffered(socket);
-    this.armWatchdog();
-    return true;
-  }
-
-  /**
    * One buffer is one write; several (large bodies by reference) leave in one writev.
    * Node's 16 KB high-water mark is too low a bar for backpressure here: one 60 KB body
    * passes it, and pausing then stalls a producer between every batch (measured: 60 KB
@@ -231,10 +208,6 @@ export class Connection {
       for (const segment of segments) socket.write(segment);
       socket.uncork();
     }
-    this.holdIfBuffered(socket);
-  }
-
-  private holdIfBuffered(socket: Socket): void {
     if (socket.writableLength > MAX_BUFFERED_BYTES) {
       this.writable = false;
       socket.once('drain', () => {

@@ -10,11 +10,11 @@ export const MAX_RESERVE_TIMEOUT = 2147483647;
 
 const TUBE_NAME = /^[A-Za-z0-9+/;.$_()][A-Za-z0-9\-+/;.$_()]{0,199}$/;
 
-/** Checks a tube name against the server's rules: 1..200 bytes of `A-Za-z0-9-+/;.$_()`, no leading `-`. */
 /** Names already checked: producers name the same few tubes on every put. Bounded. */
 const knownTubeNames = new Set<string>();
 const KNOWN_TUBE_NAMES_MAX = 1024;
 
+/** Checks a tube name against the server's rules: 1..200 bytes of `A-Za-z0-9-+/;.$_()`, no leading `-`. */
 export function checkTubeName(name: unknown): string {
   if (typeof name === 'string' && knownTubeNames.has(name)) return name;
   if (typeof name !== 'string' || !TUBE_NAME.test(name)) {
