@@ -99,7 +99,7 @@ async function putWindow(port, n, window, body, sock) {
     const scanner = new ReplyScanner((c) => { done++; progress.done++; if (c === I) inserted++; else errors++; });
     const onData = (chunk) => {
       scanner.feed(chunk);
-      if (done === n) { s.removeListener('data', onData); resolve(); return; }
+      if (done === n) { s.removeListener('data', onData); s.removeListener('error', reject); resolve(); return; }
       const k = Math.min(window - (sent - done), n - sent);
       if (k >= minRefill || (k > 0 && k === n - sent)) { sent += k; s.write(k === 1 ? cmd : batch.subarray(0, k * cmd.length)); }
     };

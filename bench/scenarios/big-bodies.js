@@ -1,7 +1,7 @@
 'use strict';
 // 60 KB bodies: a producer (up to 16 puts outstanding) and one consumer (reserve -> delete)
 // run at once; jobs/s until every job is deleted. Server started with -z 131072.
-const { env, body, putWindow, consume, now, secondsSince, raw } = require('./common');
+const { env, body, warmUp, putWindow, consume, now, secondsSince, raw } = require('./common');
 
 const WINDOW = 16;
 
@@ -16,8 +16,8 @@ module.exports = {
   async measure(adapter, port) {
     const n = this.size();
     const payload = body(env('BENCH_BIG_BODY', 60 * 1024));
-    // An untimed warm-up round first, so the timed part is steady state (JIT), as in put-window.
-    const warm = Math.min(1000, Math.ceil(n / 10));
+    // An untimed warm-up round first (common.warmUp), so the timed part is steady state.
+    const warm = warmUp(n);
     const conn = adapter.raw ? null : await adapter.open(port);
     const round = (count) => {
       if (adapter.raw) {

@@ -1,6 +1,6 @@
 'use strict';
 // Put round-trip latency with 1 outstanding: p50 (value) and p99, in microseconds.
-const { env, body, now, percentile, raw } = require('./common');
+const { env, body, warmUp, now, percentile, raw } = require('./common');
 const progress = require('../progress');
 
 function timedPuts(conn, n, payload) {
@@ -29,7 +29,7 @@ module.exports = {
   supports: () => null,
   async measure(adapter, port) {
     const n = this.size();
-    const warm = 2000; // JIT warm-up on the same connection, not timed
+    const warm = warmUp(n);
     const payload = body(env('BENCH_BODY', 100));
     let w, r;
     if (adapter.raw) {

@@ -1,7 +1,7 @@
 'use strict';
 // Puts of a small body with a fixed number outstanding on one connection (1 = sequential
-// round trips). A short warm-up (not timed) runs first on the same connection.
-const { env, body, putWindow, now, secondsSince, raw } = require('./common');
+// round trips). An untimed warm-up (common.warmUp) runs first on the same connection.
+const { env, body, warmUp, putWindow, now, secondsSince, raw } = require('./common');
 
 function make({ id, title, window, sizeVar, size, requiresPipelining }) {
   return {
@@ -14,7 +14,7 @@ function make({ id, title, window, sizeVar, size, requiresPipelining }) {
     note: (adapter) => (requiresPipelining && !adapter.pipelines ? 'no pipelining: one in flight' : null),
     async measure(adapter, port) {
       const n = this.size();
-      const warm = Math.min(2000, Math.ceil(n / 10));
+      const warm = warmUp(n);
       const payload = body(env('BENCH_BODY', 100));
       let w, r, seconds;
       if (adapter.raw) {

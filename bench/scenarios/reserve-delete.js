@@ -1,7 +1,7 @@
 'use strict';
 // Reserve+delete of pre-filled jobs with `workers` consumers: separate worker connections
 // for raw and the peers (each reserve -> delete sequentially), lanes for rx-beanstalk.
-const { env, body, consume, prefill, now, secondsSince, raw } = require('./common');
+const { env, body, warmUp, consume, prefill, now, secondsSince, raw } = require('./common');
 const { serverStats } = require('../server');
 
 const WORKERS = 8;
@@ -26,8 +26,8 @@ module.exports = {
   alsoRuns: ['raw-pipelined'],
   async measure(adapter, port) {
     const n = this.size();
-    // An untimed warm-up on the same server first, so the timed part is steady state (JIT).
-    const warm = Math.min(5000, Math.ceil(n / 10));
+    // An untimed warm-up on the same server first (common.warmUp), so the timed part is steady state.
+    const warm = warmUp(n);
     await prefill(port, warm + n, body(env('BENCH_BODY', 100)));
     const run = async (count) => {
       if (adapter.consumePipelined) return adapter.consumePipelined(port, count);
