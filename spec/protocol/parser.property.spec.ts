@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { BadReplyError } from '../../src/protocol/errors.js';
 import { ReplyParser } from '../../src/protocol/parser.js';
+import { ReplyReader } from '../../src/connection/reply-reader.js';
 import type { ParserOptions } from '../../src/protocol/parser.js';
 import { replyShapes } from '../../src/protocol/reply.js';
 import type { Reply, ReplyShape, ReplyWord } from '../../src/protocol/reply.js';
@@ -183,6 +184,28 @@ describe('ReplyParser properties', () => {
           reused.set(piece, 0);
           expect(parser.feed(reused.subarray(0, piece.length), (r) => replies.push(r))).toBeUndefined();
           reused.fill(0x23);
+        }
+        expect(replies.map(view)).toEqual(generated.map((g) => modelView(g.model)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('read the way a socket reads through ReplyReader (bodies kept as views, or read in place), replies stay intact', () => {
+    const readSizes = fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(stream, readSizes, (generated, sizes) => {
+        const wire = Buffer.concat(generated.map((g) => g.wire));
+        const replies: Reply[] = [];
+        const reader = new ReplyReader({ reusesChunks: true }, (r) => replies.push(r), (error) => expect(error).toBeUndefined());
+        for (let pos = 0, i = 0; pos < wire.length; i++) {
+          const buffer = reader.buffer();
+          // Like the kernel: the buffer the reader chose is overwritten, up to the read's size.
+          const bytes = Math.min(sizes[i % sizes.length] as number, buffer.length, wire.length - pos);
+          buffer.fill(0x23);
+          wire.copy(buffer, 0, pos, pos + bytes);
+          pos += bytes;
+          reader.read(buffer, bytes);
         }
         expect(replies.map(view)).toEqual(generated.map((g) => modelView(g.model)));
       }),

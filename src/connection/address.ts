@@ -33,33 +33,43 @@ export function parseAddress(url: string): Address {
   return scheme === 'beanstalks' ? { host, port, tls: true } : { host, port };
 }
 
-/** Bytes a plain socket reads at a time into its one reusable buffer. */
-const READ_BUFFER_BYTES = 64 * 1024;
-
 export interface OpenedSocket {
   readonly socket: Socket;
   /** The event that says the socket is ready for commands. */
   readonly ready: 'connect' | 'secureConnect';
-  /**
-   * True when incoming bytes go to `onChunk` in one buffer that is refilled after each call
-   * (net's `onread`: no allocation per read, no stream machinery); false when the caller
-   * must listen to 'data' itself (TLS).
-   */
-  readonly reusesChunks: boolean;
 }
 
-/** Opens a socket to the address; the caller waits for `ready`. */
-export function openSocket(address: Address, onChunk: (chunk: Buffer) => void): OpenedSocket {
+/** Where a socket's incoming bytes go. */
+export interface SocketReader {
+  /** The buffer the next read of a plain socket fills; asked before every read. */
+  buffer(): Buffer;
+  /**
+   * The last read put `bytes` bytes at the start of `buffer`: the one `buffer()` gave, or
+   * for TLS a fresh one per 'data' event.
+   */
+  read(buffer: Buffer, bytes: number): void;
+}
+
+/**
+ * True when the socket reads into buffers that `SocketReader.buffer` chooses (net's
+ * `onread`: no allocation per read, no stream machinery); false for TLS, whose sockets hand
+ * out a fresh buffer per 'data' event.
+ */
+export function readsIntoGivenBuffers(address: Address): boolean {
+  return address.path !== undefined || !address.tls;
+}
+
+/** Opens a socket to the address, its bytes going to `reader`; the caller waits for `ready`. */
+export function openSocket(address: Address, reader: SocketReader): OpenedSocket {
   const onread = {
-    buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    // Asked once before the first read and again after each one.
+    buffer: (): Uint8Array => reader.buffer(),
     callback: (bytes: number, buffer: Uint8Array): boolean => {
-      onChunk((buffer as Buffer).subarray(0, bytes));
+      reader.read(buffer as Buffer, bytes);
       return true;
     },
   };
-  if (address.path !== undefined) {
-    return { socket: netConnect({ path: address.path, onread }), ready: 'connect', reusesChunks: true };
-  }
+  if (address.path !== undefined) return { socket: netConnect({ path: address.path, onread }), ready: 'connect' };
   const host = address.host ?? '127.0.0.1';
   const port = address.port ?? DEFAULT_PORT;
   if (address.tls) {
@@ -68,9 +78,10 @@ export function openSocket(address: Address, onChunk: (chunk: Buffer) => void): 
     const servername = isIP(host) ? undefined : host;
     const socket = tlsConnect({ servername, ...options, host, port });
     socket.setNoDelay(true);
-    return { socket, ready: 'secureConnect', reusesChunks: false };
+    socket.on('data', (chunk: Buffer) => reader.read(chunk, chunk.length));
+    return { socket, ready: 'secureConnect' };
   }
-  return { socket: netConnect({ host, port, noDelay: true, onread }), ready: 'connect', reusesChunks: true };
+  return { socket: netConnect({ host, port, noDelay: true, onread }), ready: 'connect' };
 }
 
 /** A name for errors and logs. */

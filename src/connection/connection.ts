@@ -5,15 +5,15 @@ import { NOTHING } from '../protocol/commands.js';
 import type { Command } from '../protocol/commands.js';
 import { encodeSegments } from '../protocol/encode.js';
 import { BadReplyError, BeanstalkError, CommandTimeoutError, ConnectionError } from '../protocol/errors.js';
-import { ReplyParser } from '../protocol/parser.js';
 import type { Reply } from '../protocol/reply.js';
-import { describeAddress, openSocket } from './address.js';
+import { describeAddress, openSocket, readsIntoGivenBuffers } from './address.js';
 import type { Address } from './address.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
 import { Pending } from './pending.js';
 import type { CommandSink } from './pending.js';
 import { Queue } from './queue.js';
+import { ReplyReader } from './reply-reader.js';
 import { TubeState } from './tube-state.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -264,22 +264,27 @@ export class Connection {
 
   private connect(): void {
     this.setState(this.attempts === 0 && this.state === 'idle' ? 'connecting' : 'reconnecting');
-    // The parser behind parseReplies(), fed straight from the socket: no Observable hop per chunk.
+    // The parser behind parseReplies(), fed straight from the socket: no Observable hop per read.
     // A socket this connection has let go of (reset, closing) is no longer listened to.
-    const onChunk = (chunk: Buffer): void => {
-      if (socket !== this.socket) return;
-      const error = parser.feed(chunk, emit);
+    const emit = (reply: Reply): void => {
+      if (socket === this.socket) this.onReply(reply);
+    };
+    const afterRead = (error: BadReplyError | undefined): void => {
       if (error && socket === this.socket) this.fail(error);
       // Commands issued by the callers of these replies leave now, in one write, instead of
       // after Node's own post-read work: that is most of a round trip's client-side latency.
       else if (this.flushScheduled) this.flush();
     };
-    const emit = (reply: Reply): void => {
-      if (socket === this.socket) this.onReply(reply);
-    };
-    const { socket, ready, reusesChunks } = openSocket(this.options.address, onChunk);
-    const parser = new ReplyParser({ maxBodyBytes: this.options.maxReplyBodyBytes, reusesChunks });
-    if (!reusesChunks) socket.on('data', onChunk);
+    const address = this.options.address;
+    const reader = new ReplyReader(
+      { maxBodyBytes: this.options.maxReplyBodyBytes, reusesChunks: readsIntoGivenBuffers(address) },
+      emit,
+      afterRead,
+    );
+    const { socket, ready } = openSocket(address, {
+      buffer: () => reader.buffer(),
+      read: (buffer, bytes) => socket === this.socket && reader.read(buffer, bytes),
+    });
     this.socket = socket;
     let failure: Error | undefined;
     socket.on('error', (error: Error) => (failure ??= error)); // reported at 'close'; never crashes the process

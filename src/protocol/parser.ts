@@ -15,6 +15,12 @@ export interface ParserOptions {
    * reusable buffer): bodies are then copied out instead of being views of the chunk.
    */
   readonly reusesChunks?: boolean | undefined;
+  /**
+   * With `reusesChunks`: a body at least this long that lies whole in one chunk is a view of
+   * the chunk after all, not a copy, and `takeKeptChunk()` then says the caller must give the
+   * socket a fresh buffer instead of refilling that one. Default: never.
+   */
+  readonly keepChunkMinBytes?: number | undefined;
 }
 
 const LF = 10;
@@ -26,6 +32,8 @@ const DIGIT_9 = 57;
 const QUOTE_CHARS = 200;
 /** A body spanning chunks up to this size gets its final buffer at once (one copy, no pieces). */
 const PREALLOCATE_BODY_MAX = 1024 * 1024;
+/** That buffer has room for the body's CRLF too, so one read can take the body's rest and its line end. */
+const TERMINATOR_ROOM = 2;
 /** First size of the buffer that holds a header line cut by a chunk boundary; it grows to the line limit. */
 const INITIAL_LINE_BUFFER = 256;
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -61,6 +69,9 @@ export class ReplyParser {
   private readonly maxBodyBytes: number;
   private readonly maxLineBytes: number;
   private readonly reusesChunks: boolean;
+  private readonly keepChunkMinBytes: number;
+  /** A body became a view of the chunk fed last although chunks are reused: see `takeKeptChunk`. */
+  private keptChunk = false;
   private state: number = LINE;
   /** Start of a header line that a chunk boundary cut; allocated on first need. */
   private lineBuffer: Buffer = EMPTY;
@@ -71,7 +82,10 @@ export class ReplyParser {
   /** Pieces of a body that spans chunks, and their total length. */
   private bodyPieces: Buffer[] = [];
   private bodyReceived = 0;
-  /** The final buffer of a spanning body, filled as its bytes arrive (bodies up to PREALLOCATE_BODY_MAX). */
+  /**
+   * The final buffer of a spanning body (up to PREALLOCATE_BODY_MAX), filled as its bytes
+   * arrive, with TERMINATOR_ROOM bytes to spare: see `readTarget`.
+   */
   private bodyTarget: Buffer | undefined;
   /** The complete body, once all its bytes are in, while its terminator is awaited. */
   private body: Buffer = EMPTY;
@@ -81,6 +95,7 @@ export class ReplyParser {
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.maxLineBytes = options.maxLineBytes ?? 1024;
     this.reusesChunks = options.reusesChunks ?? false;
+    this.keepChunkMinBytes = options.keepChunkMinBytes ?? Infinity;
   }
 
   /** Bytes held for an unfinished header line or body. */
@@ -217,15 +232,20 @@ export class ReplyParser {
   private readBody(buffer: Buffer, offset: number): number {
     const available = buffer.length - offset;
     if (this.bodyReceived === 0 && available >= this.bodyLength) {
-      // The whole body is in this chunk: a view, no copy (unless the chunk will be reused).
+      // The whole body is in this chunk: a view, no copy (unless the chunk will be reused,
+      // and the body is too short to be worth a fresh chunk buffer).
       const end = offset + this.bodyLength;
-      this.body = this.reusesChunks ? copyOf(buffer, offset, end) : buffer.subarray(offset, end);
+      if (!this.reusesChunks) this.body = buffer.subarray(offset, end);
+      else if (this.bodyLength >= this.keepChunkMinBytes) {
+        this.body = buffer.subarray(offset, end);
+        this.keptChunk = true;
+      } else this.body = copyOf(buffer, offset, end);
       this.state = TERMINATOR;
       return end;
     }
     const take = Math.min(this.bodyLength - this.bodyReceived, available);
     if (this.bodyReceived === 0 && this.bodyLength <= PREALLOCATE_BODY_MAX) {
-      this.bodyTarget = Buffer.allocUnsafe(this.bodyLength);
+      this.bodyTarget = Buffer.allocUnsafe(this.bodyLength + TERMINATOR_ROOM);
     }
     if (this.bodyTarget) buffer.copy(this.bodyTarget, this.bodyReceived, offset, offset + take);
     else {
@@ -235,13 +255,59 @@ export class ReplyParser {
     }
     this.bodyReceived += take;
     if (this.bodyReceived === this.bodyLength) {
-      this.body = this.bodyTarget ?? Buffer.concat(this.bodyPieces, this.bodyLength);
-      this.bodyTarget = undefined;
-      this.bodyPieces = [];
-      this.bodyReceived = 0;
-      this.state = TERMINATOR;
+      this.body = this.bodyTarget ? this.bodyTarget.subarray(0, this.bodyLength) : Buffer.concat(this.bodyPieces, this.bodyLength);
+      this.endBody();
     }
     return offset + take;
+  }
+
+  /** All of the body's bytes are in (`body` is set): its terminator comes next. */
+  private endBody(): void {
+    this.bodyTarget = undefined;
+    this.bodyPieces = [];
+    this.bodyReceived = 0;
+    this.state = TERMINATOR;
+  }
+
+  /**
+   * True once after a `feed` that made a body a view of its (reused) chunk: that chunk's
+   * buffer now belongs to the body, so the next read needs a fresh one.
+   */
+  takeKeptChunk(): boolean {
+    const kept = this.keptChunk;
+    this.keptChunk = false;
+    return kept;
+  }
+
+  /**
+   * Where the next read from the socket may land directly: the unfilled rest of a body that
+   * spans chunks, plus room for its CRLF, when at least `minBytes` of the body are still to
+   * come; otherwise undefined (read into your own buffer and `feed` it). Report what such a
+   * read brought with `feedTarget`. A large body is then never copied after its first chunk.
+   */
+  readTarget(minBytes: number): Buffer | undefined {
+    const target = this.bodyTarget;
+    if (this.state !== BODY || target === undefined || this.bodyLength - this.bodyReceived < minBytes) return undefined;
+    return target.subarray(this.bodyReceived);
+  }
+
+  /**
+   * `bytes` bytes were read into the buffer that `readTarget` returned last (with no `feed`
+   * in between): takes them as body, and whatever came after the body (line end, the next
+   * reply's first byte) as `feed` would. Returns what `feed` returns.
+   */
+  feedTarget(bytes: number, emit: (reply: Reply) => void): BadReplyError | undefined {
+    const target = this.bodyTarget;
+    if (this.state !== BODY || target === undefined) throw new Error('feedTarget without a readTarget');
+    const missing = this.bodyLength - this.bodyReceived;
+    if (bytes < missing) {
+      this.bodyReceived += bytes;
+      return undefined;
+    }
+    const end = this.bodyLength;
+    this.body = target.subarray(0, end);
+    this.endBody();
+    return bytes > missing ? this.feed(target.subarray(end, end + bytes - missing), emit) : undefined;
   }
 
   private finishBody(emit: (reply: Reply) => void): void {

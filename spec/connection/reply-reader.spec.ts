@@ -1,0 +1,87 @@
+import { ReplyReader } from '../../src/connection/reply-reader.js';
+import type { Reply } from '../../src/protocol/reply.js';
+
+/** A reader over a fake socket: `deliver` puts bytes where the reader asks, as a read would. */
+function harness() {
+  const replies: Reply[] = [];
+  const reader = new ReplyReader({ reusesChunks: true }, (reply) => replies.push(reply), (error) => {
+    if (error) throw error;
+  });
+  const given: Buffer[] = [];
+  const deliver = (bytes: Buffer): Buffer => {
+    const buffer = reader.buffer();
+    given.push(buffer);
+    expect(bytes.length).toBeLessThanOrEqual(buffer.length);
+    bytes.copy(buffer);
+    reader.read(buffer, bytes.length);
+    return buffer;
+  };
+  return { reader, replies, given, deliver };
+}
+
+const bodyOf = (size: number, seed: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff));
+const reserved = (id: number, body: Buffer) => Buffer.concat([Buffer.from(`RESERVED ${id} ${body.length}\r\n`), body, Buffer.from('\r\n')]);
+
+describe('ReplyReader: where each read lands', () => {
+  test('a 60 KB body that arrives whole is a view of its read buffer, and the next read gets a fresh buffer', () => {
+    const { reader, replies, deliver } = harness();
+    const body = bodyOf(61440, 1);
+    const first = deliver(reserved(7, body));
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.body?.equals(body)).toBe(true);
+    expect(replies[0]?.body?.buffer).toBe(first.buffer); // no copy
+    const next = reader.buffer();
+    expect(next.buffer).not.toBe(first.buffer);
+    // The fresh buffer is reused from then on: bodies that did not keep it do not cost a new one.
+    deliver(Buffer.from('DELETED\r\n'));
+    expect(reader.buffer()).toBe(next);
+    expect(replies[0]?.body?.equals(body)).toBe(true);
+  });
+
+  test('a short body is copied out of the read buffer, which is then refilled', () => {
+    const { reader, replies, deliver } = harness();
+    const first = deliver(reserved(1, bodyOf(100, 2)));
+    expect(replies[0]?.body?.buffer).not.toBe(first.buffer);
+    expect(reader.buffer()).toBe(first);
+  });
+
+  test('the rest of a body that spans reads is read straight into the body, with its CRLF', () => {
+    const { reader, replies, deliver } = harness();
+    const body = bodyOf(60000, 3);
+    const wire = reserved(9, body);
+    deliver(wire.subarray(0, 1000));
+    const target = reader.buffer();
+    const missing = 60000 - (1000 - 'RESERVED 9 60000\r\n'.length);
+    expect(target.length).toBe(missing + 2);
+    // A partial read into the body first, then the rest of it with its CRLF.
+    deliver(wire.subarray(1000, 21000));
+    expect(reader.buffer().length).toBe(missing - 20000 + 2);
+    const last = deliver(wire.subarray(21000));
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.body?.equals(body)).toBe(true);
+    expect(replies[0]?.body?.buffer).toBe(last.buffer); // the body's own memory, filled in place
+    deliver(Buffer.from('DELETED\r\n'));
+    expect(replies.map((r) => r.word)).toEqual(['RESERVED', 'DELETED']);
+  });
+
+  test('a bare-LF body end read in place passes the following byte on to the next reply', () => {
+    const { replies, deliver, reader } = harness();
+    const body = bodyOf(40000, 4);
+    const wire = Buffer.concat([Buffer.from(`RESERVED 5 40000\n`), body, Buffer.from('\nDELETED\n')]);
+    deliver(wire.subarray(0, 100));
+    const target = reader.buffer();
+    const rest = wire.subarray(100);
+    // The target has room for two bytes past the body: here LF and the D of DELETED.
+    deliver(rest.subarray(0, target.length));
+    deliver(rest.subarray(target.length));
+    expect(replies.map((r) => r.word)).toEqual(['RESERVED', 'DELETED']);
+    expect(replies[0]?.body?.equals(body)).toBe(true);
+  });
+
+  test('less than 16 KB of a body still to come is read into the usual buffer', () => {
+    const { reader, deliver } = harness();
+    const wire = reserved(3, bodyOf(20000, 5));
+    const first = deliver(wire.subarray(0, 10000));
+    expect(reader.buffer()).toBe(first);
+  });
+});

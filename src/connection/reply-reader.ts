@@ -1,0 +1,58 @@
+import type { BadReplyError } from '../protocol/errors.js';
+import { ReplyParser } from '../protocol/parser.js';
+import type { ParserOptions } from '../protocol/parser.js';
+import type { Reply } from '../protocol/reply.js';
+import type { SocketReader } from './address.js';
+
+/** Bytes a plain socket reads at a time into its reused buffer. */
+const READ_BUFFER_BYTES = 64 * 1024;
+/**
+ * A body at least this long that arrives whole in one read keeps that read's buffer (at
+ * most twice its size) instead of being copied out; the socket gets a fresh buffer.
+ */
+const KEEP_CHUNK_MIN_BYTES = READ_BUFFER_BYTES / 2;
+/**
+ * The rest of a body is read straight into the body's buffer when at least this much is
+ * still to come. Below it, copying is cheaper than the extra read a short target causes
+ * when more replies wait behind the body.
+ */
+const DIRECT_READ_MIN_BYTES = 16 * 1024;
+
+/**
+ * Feeds a socket's reads to a reply parser and chooses where each read lands, so that a
+ * large body is not copied: the rest of a body that spans reads goes straight into the
+ * body's own buffer, and a large body that came whole in one read stays a view of that
+ * read's buffer, which is then replaced rather than refilled. Everything else is read into
+ * one reused buffer, and short bodies are copied out of it.
+ */
+export class ReplyReader implements SocketReader {
+  private readonly parser: ReplyParser;
+  private readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  /** The body region handed out for the current read, if that is where it goes. */
+  private direct: Buffer | undefined;
+
+  constructor(
+    options: ParserOptions,
+    private readonly emit: (reply: Reply) => void,
+    /** Called after each read with the parser's verdict (a BadReplyError, or undefined). */
+    private readonly afterRead: (error: BadReplyError | undefined) => void,
+  ) {
+    this.parser = new ReplyParser({ ...options, keepChunkMinBytes: KEEP_CHUNK_MIN_BYTES });
+  }
+
+  buffer(): Buffer {
+    this.direct = this.parser.readTarget(DIRECT_READ_MIN_BYTES);
+    if (this.direct) return this.direct;
+    if (this.parser.takeKeptChunk()) this.readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    return this.readBuffer;
+  }
+
+  read(buffer: Buffer, bytes: number): void {
+    if (buffer === this.direct) {
+      this.direct = undefined;
+      this.afterRead(this.parser.feedTarget(bytes, this.emit));
+    } else {
+      this.afterRead(this.parser.feed(bytes === buffer.length ? buffer : buffer.subarray(0, bytes), this.emit));
+    }
+  }
+}
