@@ -1,4 +1,4 @@
-import { firstValueFrom } from 'rxjs';
+import { concatMap, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { Beanstalk, JobTooBigError } from '../../src/index.js';
 import { rawJobStats } from '../helpers/raw.js';
 import { failure, freshTube, maybe, useBeanstalkd } from '../helpers/setup.js';
@@ -50,5 +50,32 @@ describe('job bodies are bytes', () => {
     expect(await failure(bs.put(Buffer.alloc((1 << 20) + 1)))).toBeInstanceOf(JobTooBigError);
     const after = await firstValueFrom(bs.put('after'));
     expect((await maybe(bs.peek(after)))?.text()).toBe('after');
+  });
+
+  test('large bodies read without a copy stay intact while later ones arrive (kept read buffers, reads in place)', async () => {
+    // 33-200 KB bodies: some arrive whole in one read and keep its buffer, others span reads
+    // and are read in place; small ones between them reuse the read buffer. Every job is held
+    // until the end, so a buffer handed out twice would show as a corrupted earlier body.
+    const tube = freshTube();
+    const sizes = [61440, 10, 40000, 200_000, 33 * 1024, 5, 65_000, 120_000, 60_000, 1];
+    const bodies = sizes.map((size, n) => {
+      const body = Buffer.allocUnsafe(size);
+      for (let i = 0; i < size; i++) body[i] = (i * 131 + n * 17 + (i >> 8)) & 0xff;
+      return body;
+    });
+    for (const body of bodies) await firstValueFrom(bs.tube(tube).put(body));
+    const jobs = await lastValueFrom(
+      bs.watch(tube).reserve({ concurrency: 3 }).pipe(
+        // Deleted, so each lane reserves its next job, but kept: its body must outlive later reads.
+        concatMap(async (job) => {
+          await lastValueFrom(job.delete(), { defaultValue: undefined });
+          return job;
+        }),
+        take(sizes.length),
+        toArray(),
+      ),
+    );
+    const received = new Map(jobs.map((job) => [job.body.length, job.body]));
+    for (const body of bodies) expect(received.get(body.length)?.equals(body)).toBe(true);
   });
 });
