@@ -8,15 +8,20 @@ const { median, fmtValue, fmtRatio } = require('./stats');
 
 const COMMAND = 'cd bench && npm install && npm run bench   # from the root: npm --prefix bench run bench';
 
-/** Per client: medians of the value, of the per-run ratios to raw (and to raw-pipelined). */
+/**
+ * Per client: medians of the value, of the per-run ratios to the raw measurement taken
+ * beside it (`r.raw`), and of the ratios to the same run's raw-pipelined ceiling.
+ */
 function summarize(entry) {
-  const raw = entry.clients.raw;
   const pipe = entry.clients['raw-pipelined'];
   const out = {};
   for (const [key, c] of Object.entries(entry.clients)) {
     const ok = c.runs.filter((r) => r && !r.error);
-    const ratios = c.runs.map((r, i) => (r && !r.error && raw.runs[i] && raw.runs[i].value ? r.value / raw.runs[i].value : NaN));
-    const pipeRatios = pipe ? c.runs.map((r, i) => (r && !r.error && pipe.runs[i] && pipe.runs[i].value ? r.value / pipe.runs[i].value : NaN)) : [];
+    const ratios = c.runs.map((r) => (r && !r.error && r.raw ? r.value / r.raw : NaN));
+    const pipeRatios = !pipe ? []
+      // raw's runs are not one per run: raw against the ceiling is the raw run beside each ceiling run.
+      : key === 'raw' ? pipe.runs.map((p) => (p && !p.error && p.raw ? p.raw / p.value : NaN))
+        : c.runs.map((r, i) => (r && !r.error && pipe.runs[i] && pipe.runs[i].value ? r.value / pipe.runs[i].value : NaN));
     const extra = (k) => median(ok.map((r) => r.extra && r.extra[k]));
     out[key] = {
       ...c,
@@ -54,6 +59,14 @@ function status(s) {
   return bits.join('; ');
 }
 
+/** The runs cell: every value, or for raw (one measurement beside each client's) a summary. */
+function runsText(s, unit) {
+  const values = s.values.filter(Number.isFinite);
+  if (s.key !== 'raw' || values.length <= 20) return s.values.map((v) => fmtValue(v, unit)).join(', ');
+  const sorted = [...values].sort((a, b) => a - b);
+  return `${values.length} measurements, one beside each client's; ${fmtValue(sorted[0], unit)} to ${fmtValue(sorted[sorted.length - 1], unit)}`;
+}
+
 function scenarioTable(entry) {
   const { scenario } = entry;
   const sums = summarize(entry);
@@ -64,7 +77,7 @@ function scenarioTable(entry) {
     '|---|---|---|---|---|---|',
   ];
   for (const s of Object.values(sums)) {
-    const runs = s.skip ? '' : s.values.map((v) => fmtValue(v, scenario.unit)).join(', ');
+    const runs = s.skip ? '' : runsText(s, scenario.unit);
     lines.push(`| ${s.name} | ${s.skip ? '—' : fmtValue(s.value, scenario.unit)} | ${s.skip ? '—' : fmtRatio(s.ratio)} | ${runs} | ${s.skip ? '' : extraText(scenario.id, s)} | ${status(s)} |`);
   }
   const dir = scenario.better === 'lower' ? 'lower is better; ratio = client/raw, so below 1 beats raw' : 'higher is better; ratio = client/raw';
@@ -119,7 +132,7 @@ async function write(results, { seconds, runs }) {
     '',
     '## Summary',
     '',
-    'Each cell: median value (median over runs of the ratio client/raw, each ratio taken in the same run).',
+    'Each cell: median value (median over runs of the ratio client/raw; each client run is paired with a raw run measured right before or right after it, the order alternating).',
     '‡ = the client has no pipelining: it accepts the concurrent calls but keeps one command in flight per connection.',
     '',
     summaryTable(results),

@@ -72,20 +72,34 @@ async function main() {
       if (skip) console.error(`[${scenario.id}] skip ${a.name}: ${skip}`);
     }
     const runs = scenario.runs ? scenario.runs() : RUNS;
+    const raw = entry.clients.raw;
     for (let run = 0; run < runs; run++) {
-      const others = keys.slice(1);
+      const others = keys.slice(1).filter((k) => !entry.clients[k].skip);
       const rotated = others.slice(run % Math.max(1, others.length)).concat(others.slice(0, run % Math.max(1, others.length)));
-      for (const k of ['raw', ...rotated]) {
-        const c = entry.clients[k];
-        if (c.skip) continue;
-        const r = await measure(scenario, k);
-        c.runs[run] = r;
-        const rawRun = entry.clients.raw.runs[run];
-        const ratio = r.value !== undefined && rawRun && rawRun.value ? r.value / rawRun.value : NaN;
-        const status = r.error ? `FAILED: ${r.error}` : `${fmtValue(r.value, scenario.unit)} (${fmtRatio(ratio)})`;
-        console.error(`[${scenario.id} ${run + 1}/${runs}] ${c.name}: ${status}`);
-        if (r.mismatch && r.mismatch.length) {
-          console.error(`!!!!! MISMATCH [${scenario.id}] ${c.name}: ${r.mismatch.join('; ')}`);
+      // Each client gets a raw measurement right beside its own, raw first and raw second in
+      // turn: on this shared VM the speed drifts over minutes, and a client measured a minute
+      // after its run's single raw measurement (behind a slow peer) drew a ratio off by ±20%.
+      for (const [i, k] of (rotated.length ? rotated : [null]).entries()) {
+        const rawFirst = (run + i) % 2 === 0;
+        const measured = [];
+        for (const key of rawFirst ? ['raw', k] : [k, 'raw']) {
+          if (key === null) continue;
+          const r = await measure(scenario, key);
+          if (key === 'raw') r.raw = r.value;
+          measured.push([key, r]);
+        }
+        const rawValue = measured.find(([key]) => key === 'raw')[1].value;
+        for (const [key, r] of measured) {
+          const c = entry.clients[key];
+          if (key === 'raw') { c.runs.push(r); continue; }
+          r.raw = rawValue;
+          c.runs[run] = r;
+          const ratio = r.value !== undefined && rawValue ? r.value / rawValue : NaN;
+          const status = r.error ? `FAILED: ${r.error}` : `${fmtValue(r.value, scenario.unit)} (${fmtRatio(ratio)})`;
+          console.error(`[${scenario.id} ${run + 1}/${runs}] ${c.name}: ${status}`);
+        }
+        for (const [key, r] of measured) {
+          if (r.mismatch && r.mismatch.length) console.error(`!!!!! MISMATCH [${scenario.id}] ${entry.clients[key].name}: ${r.mismatch.join('; ')}`);
         }
       }
     }
