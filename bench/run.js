@@ -79,8 +79,10 @@ async function main() {
       // Each client gets a raw measurement right beside its own, raw first and raw second in
       // turn: on this shared VM the speed drifts over minutes, and a client measured a minute
       // after its run's single raw measurement (behind a slow peer) drew a ratio off by ±20%.
-      for (const [i, k] of (rotated.length ? rotated : [null]).entries()) {
-        const rawFirst = (run + i) % 2 === 0;
+      // Raw first in even runs, second in odd ones, for every client alike (an order keyed on
+      // the client's place in the rotation never changed for a client when six took turns).
+      const rawFirst = run % 2 === 0;
+      for (const k of rotated.length ? rotated : [null]) {
         const measured = [];
         for (const key of rawFirst ? ['raw', k] : [k, 'raw']) {
           if (key === null) continue;
