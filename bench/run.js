@@ -72,15 +72,12 @@ async function main() {
       if (skip) console.error(`[${scenario.id}] skip ${a.name}: ${skip}`);
     }
     const runs = scenario.runs ? scenario.runs() : RUNS;
-    const raw = entry.clients.raw;
     for (let run = 0; run < runs; run++) {
       const others = keys.slice(1).filter((k) => !entry.clients[k].skip);
       const rotated = others.slice(run % Math.max(1, others.length)).concat(others.slice(0, run % Math.max(1, others.length)));
-      // Each client gets a raw measurement right beside its own, raw first and raw second in
-      // turn: on this shared VM the speed drifts over minutes, and a client measured a minute
-      // after its run's single raw measurement (behind a slow peer) drew a ratio off by ±20%.
-      // Raw first in even runs, second in odd ones, for every client alike (an order keyed on
-      // the client's place in the rotation never changed for a client when six took turns).
+      // Each client run gets a raw run right beside it, raw first in even runs and second in
+      // odd ones: this shared VM's speed drifts over minutes, and a client measured a minute
+      // after its round's single raw run (behind a slow peer) drew a ratio off by ±20%.
       const rawFirst = run % 2 === 0;
       for (const k of rotated.length ? rotated : [null]) {
         const measured = [];
