@@ -83,22 +83,20 @@ async function main() {
         const measured = [];
         for (const key of rawFirst ? ['raw', k] : [k, 'raw']) {
           if (key === null) continue;
-          const r = await measure(scenario, key);
-          if (key === 'raw') r.raw = r.value;
-          measured.push([key, r]);
+          measured.push([key, await measure(scenario, key)]);
         }
         const rawValue = measured.find(([key]) => key === 'raw')[1].value;
         for (const [key, r] of measured) {
           const c = entry.clients[key];
-          if (key === 'raw') { c.runs.push(r); continue; }
-          r.raw = rawValue;
-          c.runs[run] = r;
-          const ratio = r.value !== undefined && rawValue ? r.value / rawValue : NaN;
-          const status = r.error ? `FAILED: ${r.error}` : `${fmtValue(r.value, scenario.unit)} (${fmtRatio(ratio)})`;
-          console.error(`[${scenario.id} ${run + 1}/${runs}] ${c.name}: ${status}`);
-        }
-        for (const [key, r] of measured) {
-          if (r.mismatch && r.mismatch.length) console.error(`!!!!! MISMATCH [${scenario.id}] ${entry.clients[key].name}: ${r.mismatch.join('; ')}`);
+          r.raw = rawValue; // raw's own run is paired with itself
+          if (key === 'raw') c.runs.push(r);
+          else {
+            c.runs[run] = r;
+            const ratio = r.value !== undefined && rawValue ? r.value / rawValue : NaN;
+            const status = r.error ? `FAILED: ${r.error}` : `${fmtValue(r.value, scenario.unit)} (${fmtRatio(ratio)})`;
+            console.error(`[${scenario.id} ${run + 1}/${runs}] ${c.name}: ${status}`);
+          }
+          if (r.mismatch && r.mismatch.length) console.error(`!!!!! MISMATCH [${scenario.id}] ${c.name}: ${r.mismatch.join('; ')}`);
         }
       }
     }
