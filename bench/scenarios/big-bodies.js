@@ -1,7 +1,7 @@
 'use strict';
 // 60 KB bodies: a producer (up to 16 puts outstanding) and one consumer (reserve -> delete)
 // run at once; jobs/s until every job is deleted. Server started with -z 131072.
-const { env, body, warmUp, putWindow, consume, now, secondsSince, raw } = require('./common');
+const { env, body, warmUpRounds, total, putWindow, consume, now, secondsSince, raw } = require('./common');
 
 const WINDOW = 16;
 
@@ -16,8 +16,6 @@ module.exports = {
   async measure(adapter, port) {
     const n = this.size();
     const payload = body(env('BENCH_BIG_BODY', 60 * 1024));
-    // An untimed warm-up round first (common.warmUp), so the timed part is steady state.
-    const warm = warmUp(n);
     const conn = adapter.raw ? null : await adapter.open(port);
     const round = (count) => {
       if (adapter.raw) {
@@ -29,15 +27,18 @@ module.exports = {
       }
       return Promise.all([putWindow(conn, count, WINDOW, payload), consume(adapter, conn, port, count, 1)]);
     };
-    const [wp, wc] = await round(warm);
+    // Untimed warm-up rounds first (common.warmUpRounds), so the timed part is steady state.
+    const warm = [];
+    for (const count of warmUpRounds(n)) warm.push(await round(count));
+    const puts = warm.map((w) => w[0]), consumed = warm.map((w) => w[1]);
     const t0 = now();
     const [p, c] = await round(n);
     const seconds = secondsSince(t0);
     if (conn) await conn.close();
     return {
       value: n / seconds,
-      extra: { n, seconds, errors: wp.errors + wc.errors + p.errors + c.errors, MBps: (n * payload.length) / seconds / 1e6 },
-      claims: { put: wp.inserted + p.inserted, delete: wc.deleted + c.deleted },
+      extra: { n, seconds, errors: total([...puts, ...consumed, p, c], 'errors'), MBps: (n * payload.length) / seconds / 1e6 },
+      claims: { put: total([...puts, p], 'inserted'), delete: total([...consumed, c], 'deleted') },
     };
   },
 };

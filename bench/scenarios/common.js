@@ -8,13 +8,23 @@ const env = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dfl
 const body = (size) => Buffer.alloc(size, 0x61); // 'a' * size
 
 /**
- * Untimed operations before a timed part, the same count for every client. V8 tiers a
- * function up by how much of it has run, so code that runs once per job is optimised only
- * after thousands of jobs, and its compiler threads share the client's pinned core until
- * then: at 1,000-2,000 warm-up jobs rx-beanstalk's timed part still paid for that (60 KB
- * bodies: 110 µs of user CPU per job at first, 30 once steady, about 10,000 jobs in).
+ * Untimed operations before a timed part, the same for every client: BENCH_WARM (or the
+ * timed size when smaller), split into BENCH_WARM_ROUNDS rounds; returns each round's count.
+ * V8 tiers a function up by how much of it has run, so code that runs once per job is
+ * optimised only after thousands of jobs, and its compiler threads share the client's
+ * pinned core until then (60 KB bodies: 110 µs of user CPU per job at first, 30 once
+ * steady, about 10,000 jobs in). More than one round, because a round's fresh closures and
+ * sockets deoptimise code that the previous round's ones had specialised: with one warm-up
+ * round, rx-beanstalk re-optimised about 100 functions during the timed round (2 rounds: 20).
  */
-const warmUp = (n) => Math.min(env('BENCH_WARM', 10000), n);
+function warmUpRounds(n) {
+  const total = Math.min(env('BENCH_WARM', 10000), n);
+  const rounds = Math.max(1, env('BENCH_WARM_ROUNDS', 2));
+  return Array.from({ length: rounds }, (_, k) => Math.floor((total * (k + 1)) / rounds) - Math.floor((total * k) / rounds));
+}
+
+/** Sums a field over results ({ inserted, deleted, errors, ... }). */
+const total = (results, field) => results.reduce((sum, r) => sum + (r[field] || 0), 0);
 
 /** `n` puts through a client connection with at most `window` outstanding. */
 function putWindow(conn, n, window, payload) {
@@ -73,4 +83,4 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-module.exports = { env, body, warmUp, putWindow, consume, consumeWithWorkers, prefill, now, secondsSince, percentile, raw };
+module.exports = { env, body, warmUpRounds, total, putWindow, consume, consumeWithWorkers, prefill, now, secondsSince, percentile, raw };

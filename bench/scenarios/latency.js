@@ -1,6 +1,6 @@
 'use strict';
 // Put round-trip latency with 1 outstanding: p50 (value) and p99, in microseconds.
-const { env, body, warmUp, now, percentile, raw } = require('./common');
+const { env, body, warmUpRounds, total, now, percentile, raw } = require('./common');
 const progress = require('../progress');
 
 function timedPuts(conn, n, payload) {
@@ -29,17 +29,17 @@ module.exports = {
   supports: () => null,
   async measure(adapter, port) {
     const n = this.size();
-    const warm = warmUp(n);
     const payload = body(env('BENCH_BODY', 100));
-    let w, r;
+    const w = [];
+    let r;
     if (adapter.raw) {
       const s = await raw.connect(port);
-      w = await raw.putLatencies(port, warm, payload, s);
+      for (const count of warmUpRounds(n)) w.push(await raw.putLatencies(port, count, payload, s));
       r = await raw.putLatencies(port, n, payload, s);
       s.destroy();
     } else {
       const conn = await adapter.open(port);
-      w = await timedPuts(conn, warm, payload);
+      for (const count of warmUpRounds(n)) w.push(await timedPuts(conn, count, payload));
       r = await timedPuts(conn, n, payload);
       await conn.close();
     }
@@ -47,7 +47,7 @@ module.exports = {
     return {
       value: percentile(sorted, 0.5),
       extra: { n, p99: percentile(sorted, 0.99), errors: r.errors },
-      claims: { put: w.inserted + r.inserted, delete: 0, bodySize: payload.length },
+      claims: { put: total([...w, r], 'inserted'), delete: 0, bodySize: payload.length },
     };
   },
 };

@@ -1,7 +1,8 @@
 'use strict';
 // Puts of a small body with a fixed number outstanding on one connection (1 = sequential
-// round trips). An untimed warm-up (common.warmUp) runs first on the same connection.
-const { env, body, warmUp, putWindow, now, secondsSince, raw } = require('./common');
+// round trips). Untimed warm-up rounds (common.warmUpRounds) run first on the same
+// connection.
+const { env, body, warmUpRounds, total, putWindow, now, secondsSince, raw } = require('./common');
 
 function make({ id, title, window, sizeVar, size, requiresPipelining }) {
   return {
@@ -14,19 +15,19 @@ function make({ id, title, window, sizeVar, size, requiresPipelining }) {
     note: (adapter) => (requiresPipelining && !adapter.pipelines ? 'no pipelining: one in flight' : null),
     async measure(adapter, port) {
       const n = this.size();
-      const warm = warmUp(n);
       const payload = body(env('BENCH_BODY', 100));
-      let w, r, seconds;
+      const w = [];
+      let r, seconds;
       if (adapter.raw) {
         const s = await raw.connect(port);
-        w = await raw.putWindow(port, warm, window, payload, s);
+        for (const count of warmUpRounds(n)) w.push(await raw.putWindow(port, count, window, payload, s));
         const t0 = now();
         r = await raw.putWindow(port, n, window, payload, s);
         seconds = secondsSince(t0);
         s.destroy();
       } else {
         const conn = await adapter.open(port);
-        w = await putWindow(conn, warm, window, payload);
+        for (const count of warmUpRounds(n)) w.push(await putWindow(conn, count, window, payload));
         const t0 = now();
         r = await putWindow(conn, n, window, payload);
         seconds = secondsSince(t0);
@@ -35,7 +36,7 @@ function make({ id, title, window, sizeVar, size, requiresPipelining }) {
       return {
         value: n / seconds,
         extra: { n, seconds, errors: r.errors, firstError: r.firstError ? String(r.firstError) : undefined },
-        claims: { put: w.inserted + r.inserted, delete: 0, bodySize: payload.length },
+        claims: { put: total([...w, r], 'inserted'), delete: 0, bodySize: payload.length },
       };
     },
   };

@@ -1,7 +1,7 @@
 'use strict';
 // Reserve+delete of pre-filled jobs with `workers` consumers: separate worker connections
 // for raw and the peers (each reserve -> delete sequentially), lanes for rx-beanstalk.
-const { env, body, warmUp, consume, prefill, now, secondsSince, raw } = require('./common');
+const { env, body, warmUpRounds, total, consume, prefill, now, secondsSince, raw } = require('./common');
 const { serverStats } = require('../server');
 
 const WORKERS = 8;
@@ -26,8 +26,10 @@ module.exports = {
   alsoRuns: ['raw-pipelined'],
   async measure(adapter, port) {
     const n = this.size();
-    // An untimed warm-up on the same server first (common.warmUp), so the timed part is steady state.
-    const warm = warmUp(n);
+    // Untimed warm-up rounds on the same server first (common.warmUpRounds), so the timed
+    // part is steady state.
+    const rounds = warmUpRounds(n);
+    const warm = rounds.reduce((a, b) => a + b, 0);
     await prefill(port, warm + n, body(env('BENCH_BODY', 100)));
     const run = async (count) => {
       if (adapter.consumePipelined) return adapter.consumePipelined(port, count);
@@ -39,16 +41,18 @@ module.exports = {
         if (conn) await conn.close();
       }
     };
-    const w = await run(warm);
-    // A warm-up that stops may have had a few more deletes in flight, and its lanes' reserved
-    // jobs go back to ready once the server sees them close: time whatever is left.
-    const left = await readyWhenSettled(port);
+    // A round that stops may have had a few more deletes in flight, and its lanes' reserved
+    // jobs go back to ready once the server sees them close: each round starts settled, and
+    // the timed one takes whatever is left.
+    const w = [];
+    let left = 0;
+    for (const count of rounds) { w.push(await run(count)); left = await readyWhenSettled(port); }
     const t0 = now();
     const r = await run(left);
     const seconds = secondsSince(t0);
     return {
       value: left / seconds,
-      extra: { n: left, seconds, errors: w.errors + r.errors },
+      extra: { n: left, seconds, errors: total([...w, r], 'errors') },
       // Every job deleted exactly once in the end: the server's counters must agree.
       claims: { put: warm + n, delete: warm + n },
     };
