@@ -15,12 +15,13 @@ const body = (size) => Buffer.alloc(size, 0x61); // 'a' * size
  * pinned core until then (60 KB bodies: 110 µs of user CPU per job at first, 30 once
  * steady, about 10,000 jobs in). More than one round, because a round's fresh closures and
  * sockets deoptimise code that the previous round's ones had specialised: with one warm-up
- * round, rx-beanstalk re-optimised about 100 functions during the timed round (2 rounds: 20).
+ * round, rx-beanstalk re-optimised about 100 functions during the timed round (2 rounds: 21).
  */
 function warmUpRounds(n) {
-  const total = Math.min(env('BENCH_WARM', 10000), n);
+  const operations = Math.min(env('BENCH_WARM', 10000), n);
   const rounds = Math.max(1, env('BENCH_WARM_ROUNDS', 2));
-  return Array.from({ length: rounds }, (_, k) => Math.floor((total * (k + 1)) / rounds) - Math.floor((total * k) / rounds));
+  const upTo = (k) => Math.floor((operations * k) / rounds);
+  return Array.from({ length: rounds }, (_, k) => upTo(k + 1) - upTo(k));
 }
 
 /** Sums a field over results ({ inserted, deleted, errors, ... }). */
