@@ -68,7 +68,8 @@ const gap = fc.oneof({ weight: 4, arbitrary: fc.constant(' ') }, { weight: 1, ar
 const edge = fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom(' ', '  ') });
 const lineEnd = fc.oneof({ weight: 4, arbitrary: fc.constant('\r\n') }, { weight: 1, arbitrary: fc.constant('\n') });
 
-const reply: fc.Arbitrary<Generated> = fc.constantFrom(...words).chain((word) => {
+/** Replies with `word`, spaced and ended in the ways the parser tolerates; a body from `bodies` if it has one. */
+const replyWith = (word: ReplyWord, bodies: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Generated> => {
   const shape = shapes[word] as ReplyShape;
   const hasBody = shape.bodyLengthArg !== undefined;
   return fc
@@ -80,7 +81,7 @@ const reply: fc.Arbitrary<Generated> = fc.constantFrom(...words).chain((word) =>
       trail: edge,
       end: lineEnd,
       bodyEnd: lineEnd,
-      body: hasBody ? body : fc.constant(undefined),
+      body: hasBody ? bodies : fc.constant(undefined),
     })
     .map(({ count, values, gaps, lead, trail, end, bodyEnd, body: bytes }): Generated => {
       const args = values.slice(0, count);
@@ -90,19 +91,14 @@ const reply: fc.Arbitrary<Generated> = fc.constantFrom(...words).chain((word) =>
       const wire = bytes === undefined ? head : Buffer.concat([head, bytes, Buffer.from(bodyEnd, 'latin1')]);
       return { model: { word, args, line, body: bytes }, wire };
     });
-});
+};
+
+const reply: fc.Arbitrary<Generated> = fc.constantFrom(...words).chain((word) => replyWith(word, body));
 
 const stream = fc.array(reply, { maxLength: 25 });
 
 /** RESERVED with a body of 32-60 KB: one that a socket read often holds whole (see ReplyReader). */
-const bigReserved: fc.Arbitrary<Generated> = fc
-  .tuple(fc.nat(), pseudoRandomBody(32 * 1024, 60_000), lineEnd)
-  .map(([id, bytes, end]): Generated => {
-    const args = [String(id), String(bytes.length)];
-    const line = `RESERVED ${args.join(' ')}`;
-    const wire = Buffer.concat([Buffer.from(line + end, 'latin1'), bytes, Buffer.from(end, 'latin1')]);
-    return { model: { word: 'RESERVED', args, line, body: bytes }, wire };
-  });
+const bigReserved = replyWith('RESERVED', pseudoRandomBody(32 * 1024, 60_000));
 
 /** Where to cut a stream: random points (as fractions of its length), or after every byte. */
 const splitting = fc.oneof(
