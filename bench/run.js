@@ -79,12 +79,10 @@ async function main() {
       // odd ones: this shared VM's speed drifts over minutes, and a client measured a minute
       // after its round's single raw run (behind a slow peer) drew a ratio off by ±20%.
       const rawFirst = run % 2 === 0;
-      for (const k of rotated.length ? rotated : [null]) {
+      const pairs = rotated.length ? rotated.map((k) => (rawFirst ? ['raw', k] : [k, 'raw'])) : [['raw']];
+      for (const pair of pairs) {
         const measured = [];
-        for (const key of rawFirst ? ['raw', k] : [k, 'raw']) {
-          if (key === null) continue;
-          measured.push([key, await measure(scenario, key)]);
-        }
+        for (const key of pair) measured.push([key, await measure(scenario, key)]);
         const rawValue = measured.find(([key]) => key === 'raw')[1].value;
         for (const [key, r] of measured) {
           const c = entry.clients[key];
