@@ -73,6 +73,8 @@ export function encodeSegments(commands: readonly Encodable[], inlineBodyLimit =
     out[offset++] = CR;
     out[offset++] = LF;
   }
+  // No body passed by reference: the one buffer is the whole batch.
+  if (start === 0) return [out];
   if (offset > start) segments.push(out.subarray(start, offset));
   return segments;
 }
