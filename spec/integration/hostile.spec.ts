@@ -283,6 +283,22 @@ describe('regressions found by these specs', () => {
     expect((error as BadReplyError).command).toBe('stats');
   });
 
+  // Commands issued in reply callbacks wait for the end of the read; a read that then fails
+  // must still leave them queued for the next connection, not stranded.
+  test('a put issued in a reply callback goes out after the same read turns out bad', async () => {
+    const server = await hostile('garbage-after-reply');
+    const bs = client(server.url, { reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    const second = new Promise<Outcome<number>>((resolve) => {
+      bs.put('first').subscribe({
+        next: () => void settleWithin(bs.put('second'), BOUND_MS).then(resolve),
+        error: (error: unknown) => resolve({ kind: 'error', error, ms: 0 }),
+      });
+    });
+    expect(await second).toMatchObject({ kind: 'value', value: 1 });
+    expect(server.connections).toBe(2);
+    expect(server.commands.filter((c) => c.startsWith('put '))).toHaveLength(2);
+  });
+
   // Only a blocking reserve is resent for ever; the backoff restarts only after a good reply.
   test('reserveOne with a timeout ends in bounded time against a server that always drops mid-reply', async () => {
     const server = await hostile('close-mid-body');

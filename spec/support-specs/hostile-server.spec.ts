@@ -116,6 +116,22 @@ describe('hostile servers', () => {
     expect(server.commands).toEqual(['stats', 'put 0 0 60 5']);
   });
 
+  it('garbage-after-reply: the first reply on the first connection comes with a garbage line; the rest are valid', async () => {
+    const server = await hostile('garbage-after-reply', { seed: 5 });
+    const first = await open(server.port);
+    first.send(`${PUT}${PUT}`);
+    const text = await first.waitFor((t) => t.split('\r\n').length === 4);
+    const [reply, garbage, second] = text.split('\r\n');
+    expect(reply).toBe('INSERTED 1');
+    expect(garbage).not.toMatch(/^[A-Za-z]/);
+    expect(garbage!.length).toBeGreaterThan(0);
+    expect(second).toBe('INSERTED 2');
+    const later = await open(server.port);
+    later.send(`${PUT}stats\r\n`);
+    expect(await later.waitFor((t) => t.split('\r\n').length === 3)).toBe('INSERTED 1\r\nINSERTED 2\r\n');
+    expect(server.connections).toBe(2);
+  });
+
   it('slow-drip: valid INSERTED replies, one byte at a time', async () => {
     const server = await hostile('slow-drip', { dripMs: 5 });
     const client = await open(server.port);

@@ -19,8 +19,18 @@ import { createRandom } from './random.js';
  * - `silent`: accepts, reads, never answers.
  * - `slow-drip`: every command line gets a valid `INSERTED <n>\r\n` (n = 1, 2, … per
  *   connection), written one byte every `dripMs`.
+ * - `garbage-after-reply`: every command line gets a valid `INSERTED <n>\r\n`, except that on
+ *   the first connection the first one is followed, in the same write, by a garbage line:
+ *   the client reads a good reply and a bad one in one chunk.
  */
-export type HostileBehaviour = 'garbage' | 'huge-body-length' | 'line-without-end' | 'close-mid-body' | 'silent' | 'slow-drip';
+export type HostileBehaviour =
+  | 'garbage'
+  | 'huge-body-length'
+  | 'line-without-end'
+  | 'close-mid-body'
+  | 'silent'
+  | 'slow-drip'
+  | 'garbage-after-reply';
 
 export interface HostileServerOptions {
   /** Port to listen on; a free one by default. */
@@ -167,6 +177,7 @@ export async function startHostileServer(behaviour: HostileBehaviour, options: H
       return;
     }
     connections += 1;
+    const connection = connections;
     sockets.add(socket);
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
@@ -201,6 +212,11 @@ export async function startHostileServer(behaviour: HostileBehaviour, options: H
           case 'slow-drip':
             inserted += 1;
             drip!(`INSERTED ${inserted}\r\n`);
+            break;
+          case 'garbage-after-reply':
+            inserted += 1;
+            if (connection === 1 && answered === 1) send(socket, Buffer.concat([Buffer.from('INSERTED 1\r\n'), garbageLine()]));
+            else send(socket, `INSERTED ${inserted}\r\n`);
             break;
         }
       }),
