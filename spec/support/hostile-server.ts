@@ -213,11 +213,12 @@ export async function startHostileServer(behaviour: HostileBehaviour, options: H
             inserted += 1;
             drip!(`INSERTED ${inserted}\r\n`);
             break;
-          case 'garbage-after-reply':
+          case 'garbage-after-reply': {
             inserted += 1;
-            if (connection === 1 && answered === 1) send(socket, Buffer.concat([Buffer.from('INSERTED 1\r\n'), garbageLine()]));
-            else send(socket, `INSERTED ${inserted}\r\n`);
+            const reply = Buffer.from(`INSERTED ${inserted}\r\n`);
+            send(socket, connection === 1 && answered === 1 ? Buffer.concat([reply, garbageLine()]) : reply);
             break;
+          }
         }
       }),
     );
