@@ -73,8 +73,7 @@ export function encodeSegments(commands: readonly Encodable[], inlineBodyLimit =
     out[offset++] = CR;
     out[offset++] = LF;
   }
-  // No body passed by reference: the one buffer is the whole batch.
-  if (start === 0) return [out];
-  if (offset > start) segments.push(out.subarray(start, offset));
+  // The bytes after the last body passed by reference; with none, the one buffer is the batch.
+  if (offset > start) segments.push(start === 0 ? out : out.subarray(start, offset));
   return segments;
 }
