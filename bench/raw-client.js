@@ -166,11 +166,14 @@ async function reserveDeleteWorker(port, claim, chained = false) {
   return { deleted, errors };
 }
 
-/** `workers` sockets, each reserve -> delete sequentially, until `n` jobs are deleted. */
-async function reserveDelete(port, n, workers) {
+/**
+ * `workers` sockets, each reserve -> delete sequentially, until `n` jobs are deleted;
+ * `chained` as in reserveDeleteWorker.
+ */
+async function reserveDelete(port, n, workers, chained = false) {
   let claimed = 0;
   const claim = () => (claimed < n ? (claimed++, true) : false);
-  const results = await Promise.all(Array.from({ length: workers }, () => reserveDeleteWorker(port, claim)));
+  const results = await Promise.all(Array.from({ length: workers }, () => reserveDeleteWorker(port, claim, chained)));
   return results.reduce((a, r) => ({ deleted: a.deleted + r.deleted, errors: a.errors + r.errors }), { deleted: 0, errors: 0 });
 }
 

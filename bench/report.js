@@ -6,29 +6,37 @@ const path = require('path');
 const { serverVersion } = require('./server');
 const { median, fmtValue, fmtRatio } = require('./stats');
 
+/** How the detail column names each raw reference a client is compared with. */
+const REFERENCE_NAMES = { 'raw-pipelined': 'the 1-socket pipelined ceiling', 'raw-chained': 'raw chained' };
+
 const COMMAND = 'cd bench && npm install && npm run bench   # from the root: npm --prefix bench run bench';
 
 /**
  * Per client: medians of the value, of the per-run ratios to the raw measurement taken
- * beside it (`r.raw`), and of the ratios to the same run's raw-pipelined ceiling.
+ * beside it (`r.raw`), and of the ratios to each raw reference the scenario also runs
+ * (`alsoRuns`, e.g. the 1-socket pipelined ceiling) in the same run.
  */
 function summarize(entry) {
-  const pipe = entry.clients['raw-pipelined'];
+  const references = (entry.scenario.alsoRuns || []).filter((k) => entry.clients[k]);
   const out = {};
   for (const [key, c] of Object.entries(entry.clients)) {
     const ok = c.runs.filter((r) => r && !r.error);
     const ratios = c.runs.map((r) => (r && !r.error && r.raw ? r.value / r.raw : NaN));
-    const pipeRatios = !pipe ? []
-      // raw's runs are not one per run: raw against the ceiling is the raw run beside each ceiling run.
-      : key === 'raw' ? pipe.runs.map((p) => (p && !p.error && p.raw ? p.raw / p.value : NaN))
-        : c.runs.map((r, i) => (r && !r.error && pipe.runs[i] && pipe.runs[i].value ? r.value / pipe.runs[i].value : NaN));
+    const refRatios = {};
+    for (const refKey of references) {
+      const ref = entry.clients[refKey];
+      refRatios[refKey] = median(key === 'raw'
+        // raw's runs are not one per run: raw against a reference is the raw run beside each reference run.
+        ? ref.runs.map((p) => (p && !p.error && p.raw ? p.raw / p.value : NaN))
+        : c.runs.map((r, i) => (r && !r.error && ref.runs[i] && ref.runs[i].value ? r.value / ref.runs[i].value : NaN)));
+    }
     const extra = (k) => median(ok.map((r) => r.extra && r.extra[k]));
     out[key] = {
       ...c,
       key,
       value: median(ok.map((r) => r.value)),
       ratio: median(ratios),
-      pipeRatio: median(pipeRatios),
+      refRatios,
       extra,
       errors: c.runs.filter((r) => r && r.error).map((r) => r.error),
       mismatches: c.runs.filter((r) => r && r.mismatch && r.mismatch.length).map((r) => r.mismatch.join('; ')),
@@ -44,7 +52,9 @@ function extraText(id, s) {
     case 'million': return `${s.extra('cpuPer100k').toFixed(2)} CPU s/100k puts; ${(s.extra('n') / 1000).toFixed(0)}k puts at ${fmtValue(s.extra('putsPerSec'), 'puts/s')}`;
     case 'big-bodies': return `${s.extra('MBps').toFixed(0)} MB/s of bodies`;
     case 'writes-256': return `${s.extra('writes')} writes for ${s.extra('n')} puts`;
-    case 'reserve-delete-8': return Number.isFinite(s.pipeRatio) ? `${fmtRatio(s.pipeRatio)} of the 1-socket pipelined ceiling` : '';
+    case 'reserve-delete-8': return Object.entries(s.refRatios)
+      .filter(([k, r]) => k !== s.key && Number.isFinite(r))
+      .map(([k, r]) => `${fmtRatio(r)} of ${REFERENCE_NAMES[k] || k}`).join('; ');
     default: return '';
   }
 }

@@ -10,6 +10,7 @@
 const files = {
   raw: './raw',
   'raw-pipelined': './raw-pipelined',
+  'raw-chained': './raw-chained',
   'rx-beanstalk': './rx-beanstalk',
   fivebeans: './fivebeans',
   jackd: './jackd',

@@ -10,5 +10,5 @@ module.exports = {
   consumeOnly: true,
   unavailable: () => null,
   raw,
-  consumePipelined: (port, n) => raw.reserveDeletePipelined(port, n, 256),
+  consumeRaw: (port, n) => raw.reserveDeletePipelined(port, n, 256),
 };

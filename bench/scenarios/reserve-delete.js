@@ -1,6 +1,9 @@
 'use strict';
 // Reserve+delete of pre-filled jobs with `workers` consumers: separate worker connections
 // for raw and the peers (each reserve -> delete sequentially), lanes for rx-beanstalk.
+// Two raw references run beside them: one socket fully pipelined (the server's ceiling),
+// and 8 sockets that send each delete with the next reserve (what any consumer holding
+// one job per connection can reach, as rx-beanstalk's lanes do).
 const { env, body, warmUpRounds, total, consume, prefill, now, secondsSince, raw } = require('./common');
 const { serverStats } = require('../server');
 
@@ -23,7 +26,7 @@ module.exports = {
   better: 'higher',
   size: () => env('BENCH_N_RESERVE', 100000),
   supports: (adapter) => (adapter.reserveUnavailable ? adapter.reserveUnavailable() : null),
-  alsoRuns: ['raw-pipelined'],
+  alsoRuns: ['raw-pipelined', 'raw-chained'],
   async measure(adapter, port) {
     const n = this.size();
     // Untimed warm-up rounds on the same server first (common.warmUpRounds), so the timed
@@ -32,7 +35,7 @@ module.exports = {
     const warm = rounds.reduce((a, b) => a + b, 0);
     await prefill(port, warm + n, body(env('BENCH_BODY', 100)));
     const run = async (count) => {
-      if (adapter.consumePipelined) return adapter.consumePipelined(port, count);
+      if (adapter.consumeRaw) return adapter.consumeRaw(port, count, WORKERS);
       if (adapter.raw) return raw.reserveDelete(port, count, WORKERS);
       const conn = adapter.open ? await adapter.open(port) : null;
       try {
