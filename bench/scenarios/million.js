@@ -13,7 +13,7 @@ module.exports = {
   unit: 'MB',
   better: 'lower',
   // Three runs, not one: a single run put rx-beanstalk's CPU a put 4% behind fivebeans',
-  // where three alternating pairs measured by hand had it 4-7% ahead.
+  // where three alternating pairs measured by hand had it 5-7% ahead.
   runs: () => env('BENCH_MILLION_RUNS', 3),
   size: (adapter) => (adapter && !adapter.pipelines
     ? env('BENCH_MILLION_SLOW', 200000)
