@@ -52,11 +52,16 @@ function extraText(id, s) {
     case 'million': return `${s.extra('cpuPer100k').toFixed(2)} CPU s/100k puts; ${(s.extra('n') / 1000).toFixed(0)}k puts at ${fmtValue(s.extra('putsPerSec'), 'puts/s')}`;
     case 'big-bodies': return `${s.extra('MBps').toFixed(0)} MB/s of bodies`;
     case 'writes-256': return `${s.extra('writes')} writes for ${s.extra('n')} puts`;
-    case 'reserve-delete-8': return Object.entries(s.refRatios)
-      .filter(([k, r]) => k !== s.key && Number.isFinite(r))
-      .map(([k, r]) => `${fmtRatio(r)} of ${REFERENCE_NAMES[k] || k}`).join('; ');
     default: return '';
   }
+}
+
+/** The detail cell: the scenario's own extra figures, then the ratios to its raw references. */
+function detailText(id, s) {
+  const references = Object.entries(s.refRatios)
+    .filter(([k, r]) => k !== s.key && Number.isFinite(r))
+    .map(([k, r]) => `${fmtRatio(r)} of ${REFERENCE_NAMES[k] || k}`);
+  return [extraText(id, s), ...references].filter(Boolean).join('; ');
 }
 
 function status(s) {
@@ -88,7 +93,7 @@ function scenarioTable(entry) {
   ];
   for (const s of Object.values(sums)) {
     const runs = s.skip ? '' : runsText(s, scenario.unit);
-    lines.push(`| ${s.name} | ${s.skip ? '—' : fmtValue(s.value, scenario.unit)} | ${s.skip ? '—' : fmtRatio(s.ratio)} | ${runs} | ${s.skip ? '' : extraText(scenario.id, s)} | ${status(s)} |`);
+    lines.push(`| ${s.name} | ${s.skip ? '—' : fmtValue(s.value, scenario.unit)} | ${s.skip ? '—' : fmtRatio(s.ratio)} | ${runs} | ${s.skip ? '' : detailText(scenario.id, s)} | ${status(s)} |`);
   }
   const dir = scenario.better === 'lower' ? 'lower is better; ratio = client/raw, so below 1 beats raw' : 'higher is better; ratio = client/raw';
   lines.push('', `_${scenario.unit}, ${dir}._`, '');
