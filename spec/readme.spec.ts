@@ -7,7 +7,7 @@ import { useBeanstalkd } from './helpers/setup.js';
 // example is run against a real beanstalkd, so the documentation cannot rot.
 const root = path.join(__dirname, '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
 const compiled = blocks.filter((code) => code.includes("from 'rx-beanstalk'"));
 
 function typeCheck(files: Record<string, string>): string[] {
@@ -24,9 +24,9 @@ function typeCheck(files: Record<string, string>): string[] {
     paths: { 'rx-beanstalk': ['src/index.ts'] },
   };
   const host = ts.createCompilerHost(options);
-  const read = host.readFile;
+  const read = host.readFile.bind(host);
   host.readFile = (file) => files[file] ?? read(file);
-  const exists = host.fileExists;
+  const exists = host.fileExists.bind(host);
   host.fileExists = (file) => file in files || exists(file);
   const program = ts.createProgram(Object.keys(files), options, host);
   return ts
@@ -47,13 +47,19 @@ describe('README', () => {
   });
 
   test('the usage example runs against a real beanstalkd', async () => {
-    const source = compiled[0] as string;
+    const source = compiled[0];
     const js = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     }).outputText;
     const module = { exports: {} as { main?: (url: string) => Promise<string[]> } };
+    // The README's code runs as the module a user would write, with the package mapped to the sources.
+    /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-implied-eval, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return */
     const requireMapped = (id: string) => (id === 'rx-beanstalk' ? require('../src/index') : require(id));
     new Function('require', 'module', 'exports', js)(requireMapped, module, module.exports);
-    expect(await module.exports.main?.(ctx.server.url)).toEqual(['sent to ada@example.com', 'sent to alan@example.com']);
+    /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-implied-eval, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return */
+    expect(await module.exports.main?.(ctx.server.url)).toEqual([
+      'sent to ada@example.com',
+      'sent to alan@example.com',
+    ]);
   });
 });

@@ -4,9 +4,13 @@ import type { Reply } from '../../src/protocol/reply.js';
 /** A reader over a fake socket: `deliver` puts bytes where the reader asks, as a read would. */
 function harness() {
   const replies: Reply[] = [];
-  const reader = new ReplyReader({ reusesChunks: true }, (reply) => replies.push(reply), (error) => {
-    if (error) throw error;
-  });
+  const reader = new ReplyReader(
+    { reusesChunks: true },
+    (reply) => replies.push(reply),
+    (error) => {
+      if (error) throw error;
+    },
+  );
   const deliver = (bytes: Buffer): Buffer => {
     const buffer = reader.buffer();
     expect(bytes.length).toBeLessThanOrEqual(buffer.length);
@@ -17,8 +21,10 @@ function harness() {
   return { reader, replies, deliver };
 }
 
-const bodyOf = (size: number, seed: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff));
-const reserved = (id: number, body: Buffer) => Buffer.concat([Buffer.from(`RESERVED ${id} ${body.length}\r\n`), body, Buffer.from('\r\n')]);
+const bodyOf = (size: number, seed: number) =>
+  Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff));
+const reserved = (id: number, body: Buffer) =>
+  Buffer.concat([Buffer.from(`RESERVED ${id} ${body.length}\r\n`), body, Buffer.from('\r\n')]);
 
 describe('ReplyReader: where each read lands', () => {
   test('a 60 KB body that arrives whole is a view of its read buffer, and the next read gets a fresh buffer', () => {

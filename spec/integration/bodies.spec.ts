@@ -65,15 +65,18 @@ describe('job bodies are bytes', () => {
     });
     for (const body of bodies) await firstValueFrom(bs.tube(tube).put(body));
     const jobs = await lastValueFrom(
-      bs.watch(tube).reserve({ concurrency: 3 }).pipe(
-        // Deleted, so each lane reserves its next job, but kept: its body must outlive later reads.
-        concatMap(async (job) => {
-          await lastValueFrom(job.delete(), { defaultValue: undefined });
-          return job;
-        }),
-        take(sizes.length),
-        toArray(),
-      ),
+      bs
+        .watch(tube)
+        .reserve({ concurrency: 3 })
+        .pipe(
+          // Deleted, so each lane reserves its next job, but kept: its body must outlive later reads.
+          concatMap(async (job) => {
+            await lastValueFrom(job.delete(), { defaultValue: undefined });
+            return job;
+          }),
+          take(sizes.length),
+          toArray(),
+        ),
     );
     const received = new Map(jobs.map((job) => [job.body.length, job.body]));
     for (const body of bodies) expect(received.get(body.length)?.equals(body)).toBe(true);

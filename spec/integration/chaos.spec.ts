@@ -61,152 +61,165 @@ describe('chaos: connections cut every few hundred ms', () => {
     proxy = undefined;
   });
 
-  test(`${JOBS} jobs: every put is answered, every acknowledged job is processed at least once`, async () => {
-    const started = Date.now();
-    const tube = freshTube('chaos');
-    // The tube itself may vanish and come back while every connection to it is cut (beanstalkd
-    // drops an empty tube nobody uses), so count stored jobs with the server-wide counter.
-    const totalJobsBefore = await rawCounter(server.port, 'total-jobs');
-    const random = createRandom(SEED);
-    // Timed cuts land at a random byte of whatever moves next; extra abrupt cuts come between them.
-    proxy = await startFaultProxy({
-      target: { host: server.host, port: server.port },
-      cutEveryMs: [200, 400],
-      cutAtRandomByte: true,
-      seed: SEED,
-    });
-    let abruptCount = 0;
-    const scheduleAbrupt = () => {
-      abruptCuts = setTimeout(() => {
-        abruptCount++;
-        proxy?.cutAll();
-        scheduleAbrupt();
-      }, random.int(500, 1000));
-    };
-    scheduleAbrupt();
+  test(
+    `${JOBS} jobs: every put is answered, every acknowledged job is processed at least once`,
+    async () => {
+      const started = Date.now();
+      const tube = freshTube('chaos');
+      // The tube itself may vanish and come back while every connection to it is cut (beanstalkd
+      // drops an empty tube nobody uses), so count stored jobs with the server-wide counter.
+      const totalJobsBefore = await rawCounter(server.port, 'total-jobs');
+      const random = createRandom(SEED);
+      // Timed cuts land at a random byte of whatever moves next; extra abrupt cuts come between them.
+      proxy = await startFaultProxy({
+        target: { host: server.host, port: server.port },
+        cutEveryMs: [200, 400],
+        cutAtRandomByte: true,
+        seed: SEED,
+      });
+      let abruptCount = 0;
+      const scheduleAbrupt = () => {
+        abruptCuts = setTimeout(
+          () => {
+            abruptCount++;
+            proxy?.cutAll();
+            scheduleAbrupt();
+          },
+          random.int(500, 1000),
+        );
+      };
+      scheduleAbrupt();
 
-    const producer = Beanstalk.connect(proxy.url, { name: 'producer', reconnect: fastReconnect });
-    const consumer = Beanstalk.connect(proxy.url, { name: 'consumer', reconnect: fastReconnect });
-    clients.push(producer, consumer);
+      const producer = Beanstalk.connect(proxy.url, { name: 'producer', reconnect: fastReconnect });
+      const consumer = Beanstalk.connect(proxy.url, { name: 'consumer', reconnect: fastReconnect });
+      clients.push(producer, consumer);
 
-    // ---- consumer: the worker runner, on lanes through the proxy ----
-    const handled = new Map<number, number>(); // seq → times handled
-    const idOfSeq = new Map<number, number>(); // seq → job id seen by the worker
-    const handledIds = new Set<number>();
-    const corrupt: string[] = [];
-    let handlerCalls = 0;
-    let settleFailures = 0;
-    let workerFailure: unknown;
-    const worker = work({
-      client: consumer,
-      concurrency: 8,
-      tubes: {
-        [tube]: (job: Job) => {
-          handlerCalls++;
-          const seq = seqOf(job.body);
-          if (!Number.isInteger(seq) || !job.body.equals(bodyFor(seq))) {
-            corrupt.push(`job ${job.id}: ${JSON.stringify(job.body.subarray(0, 40).toString('latin1'))}`);
-            return;
-          }
-          const known = idOfSeq.get(seq);
-          if (known !== undefined && known !== job.id) corrupt.push(`seq ${seq} came as job ${known} and as job ${job.id}`);
-          idOfSeq.set(seq, job.id);
-          handledIds.add(job.id);
-          handled.set(seq, (handled.get(seq) ?? 0) + 1);
+      // ---- consumer: the worker runner, on lanes through the proxy ----
+      const handled = new Map<number, number>(); // seq → times handled
+      const idOfSeq = new Map<number, number>(); // seq → job id seen by the worker
+      const handledIds = new Set<number>();
+      const corrupt: string[] = [];
+      let handlerCalls = 0;
+      let settleFailures = 0;
+      let workerFailure: unknown;
+      const worker = work({
+        client: consumer,
+        concurrency: 8,
+        tubes: {
+          [tube]: (job: Job) => {
+            handlerCalls++;
+            const seq = seqOf(job.body);
+            if (!Number.isInteger(seq) || !job.body.equals(bodyFor(seq))) {
+              corrupt.push(`job ${job.id}: ${JSON.stringify(job.body.subarray(0, 40).toString('latin1'))}`);
+              return;
+            }
+            const known = idOfSeq.get(seq);
+            if (known !== undefined && known !== job.id)
+              corrupt.push(`seq ${seq} came as job ${known} and as job ${job.id}`);
+            idOfSeq.set(seq, job.id);
+            handledIds.add(job.id);
+            handled.set(seq, (handled.get(seq) ?? 0) + 1);
+          },
         },
-      },
-    }).subscribe({
-      next: (event: WorkerEvent) => {
-        if (event.type === 'settle-failed') settleFailures++;
-      },
-      error: (error: unknown) => (workerFailure = error),
-    });
+      }).subscribe({
+        next: (event: WorkerEvent) => {
+          if (event.type === 'settle-failed') settleFailures++;
+        },
+        error: (error: unknown) => (workerFailure = error),
+      });
 
-    // ---- producer: every put ends in an id or an error, within a bound ----
-    const ackedId = new Map<number, number>(); // seq → id the put returned
-    const erroredMaybeStored = new Set<number>(); // seq of puts that failed after being written
-    const erroredNotSent = new Set<number>(); // seq of puts that failed before a byte was written
-    const unexpected: string[] = [];
-    const hung: number[] = [];
-    let nextSeq = 0;
-    const producerLoop = async () => {
-      for (let seq = nextSeq++; seq < JOBS; seq = nextSeq++) {
-        // Paced so that producing takes at least MIN_PRODUCE_MS: a short run still lives through dozens of cuts.
-        const due = started + (seq * MIN_PRODUCE_MS) / JOBS - Date.now();
-        if (due > 0) await sleep(due);
-        const outcome = await settleWithin(producer.tube(tube).put(bodyFor(seq)), PUT_BOUND_MS);
-        if (outcome.kind === 'hung') hung.push(seq);
-        else if (outcome.kind === 'value') ackedId.set(seq, outcome.value as number);
-        else if (!(outcome.error instanceof ConnectionError)) unexpected.push(`put ${seq}: ${String(outcome.error)}`);
-        else if (outcome.error.mayHaveReachedServer) erroredMaybeStored.add(seq);
-        else erroredNotSent.add(seq);
+      // ---- producer: every put ends in an id or an error, within a bound ----
+      const ackedId = new Map<number, number>(); // seq → id the put returned
+      const erroredMaybeStored = new Set<number>(); // seq of puts that failed after being written
+      const erroredNotSent = new Set<number>(); // seq of puts that failed before a byte was written
+      const unexpected: string[] = [];
+      const hung: number[] = [];
+      let nextSeq = 0;
+      const producerLoop = async () => {
+        for (let seq = nextSeq++; seq < JOBS; seq = nextSeq++) {
+          // Paced so that producing takes at least MIN_PRODUCE_MS: a short run still lives through dozens of cuts.
+          const due = started + (seq * MIN_PRODUCE_MS) / JOBS - Date.now();
+          if (due > 0) await sleep(due);
+          const outcome = await settleWithin(producer.tube(tube).put(bodyFor(seq)), PUT_BOUND_MS);
+          if (outcome.kind === 'hung') hung.push(seq);
+          else if (outcome.kind === 'value') ackedId.set(seq, outcome.value as number);
+          else if (!(outcome.error instanceof ConnectionError)) unexpected.push(`put ${seq}: ${String(outcome.error)}`);
+          else if (outcome.error.mayHaveReachedServer) erroredMaybeStored.add(seq);
+          else erroredNotSent.add(seq);
+        }
+      };
+      await Promise.all(Array.from({ length: PUT_WINDOW }, producerLoop));
+      const putsDoneAt = Date.now();
+
+      // ---- until every acknowledged job is handled and the server's tube is empty (bounded) ----
+      const missing = () => [...ackedId.values()].filter((id) => !handledIds.has(id));
+      const deadline = Date.now() + 30000 + JOBS * 2;
+      let tubeStats: Record<string, number> | undefined;
+      for (;;) {
+        tubeStats = await rawTubeStats(server.port, tube);
+        const empty =
+          tubeStats !== undefined &&
+          tubeStats['current-jobs-ready'] === 0 &&
+          tubeStats['current-jobs-reserved'] === 0 &&
+          tubeStats['current-jobs-delayed'] === 0 &&
+          tubeStats['current-jobs-buried'] === 0;
+        if ((empty && missing().length === 0) || workerFailure !== undefined || Date.now() > deadline) break;
+        await sleep(100);
       }
-    };
-    await Promise.all(Array.from({ length: PUT_WINDOW }, producerLoop));
-    const putsDoneAt = Date.now();
+      worker.unsubscribe();
+      clearTimeout(abruptCuts);
 
-    // ---- until every acknowledged job is handled and the server's tube is empty (bounded) ----
-    const missing = () => [...ackedId.values()].filter((id) => !handledIds.has(id));
-    const deadline = Date.now() + 30000 + JOBS * 2;
-    let tubeStats: Record<string, number> | undefined;
-    for (;;) {
-      tubeStats = await rawTubeStats(server.port, tube);
-      const empty =
-        tubeStats !== undefined &&
-        tubeStats['current-jobs-ready'] === 0 &&
-        tubeStats['current-jobs-reserved'] === 0 &&
-        tubeStats['current-jobs-delayed'] === 0 &&
-        tubeStats['current-jobs-buried'] === 0;
-      if ((empty && missing().length === 0) || workerFailure !== undefined || Date.now() > deadline) break;
-      await sleep(100);
-    }
-    worker.unsubscribe();
-    clearTimeout(abruptCuts);
+      const duplicates = handlerCalls - handled.size;
+      const errors = erroredMaybeStored.size + erroredNotSent.size;
+      const storedAnyway = [...erroredMaybeStored].filter((seq) => handled.has(seq)).length;
+      console.log(
+        [
+          `chaos (seed ${SEED}): ${JOBS} puts → ${ackedId.size} ids, ${errors} put errors ` +
+            `(${erroredMaybeStored.size} may have reached the server, ${storedAnyway} of them stored and processed; ` +
+            `${erroredNotSent.size} never sent), ${hung.length} hung`,
+          `  handled ${handlerCalls} times: ${handled.size} distinct jobs, ${duplicates} duplicates, ${settleFailures} settles cut off`,
+          `  proxy: ${proxy.stats.cuts} connections cut (${abruptCount} abrupt cut-all rounds, the rest by the proxy's timer ` +
+            `at a random byte), ${proxy.stats.connections} connections accepted`,
+          `  ${((putsDoneAt - started) / 1000).toFixed(1)} s producing, ${((Date.now() - started) / 1000).toFixed(1)} s in all`,
+        ].join('\n'),
+      );
 
-    const duplicates = handlerCalls - handled.size;
-    const errors = erroredMaybeStored.size + erroredNotSent.size;
-    const storedAnyway = [...erroredMaybeStored].filter((seq) => handled.has(seq)).length;
-    console.log(
-      [
-        `chaos (seed ${SEED}): ${JOBS} puts → ${ackedId.size} ids, ${errors} put errors ` +
-          `(${erroredMaybeStored.size} may have reached the server, ${storedAnyway} of them stored and processed; ` +
-          `${erroredNotSent.size} never sent), ${hung.length} hung`,
-        `  handled ${handlerCalls} times: ${handled.size} distinct jobs, ${duplicates} duplicates, ${settleFailures} settles cut off`,
-        `  proxy: ${proxy.stats.cuts} connections cut (${abruptCount} abrupt cut-all rounds, the rest by the proxy's timer ` +
-          `at a random byte), ${proxy.stats.connections} connections accepted`,
-        `  ${((putsDoneAt - started) / 1000).toFixed(1)} s producing, ${((Date.now() - started) / 1000).toFixed(1)} s in all`,
-      ].join('\n'),
-    );
-
-    expect(workerFailure).toBeUndefined();
-    expect(unexpected).toEqual([]);
-    expect(hung).toEqual([]);
-    // Every put yielded exactly one outcome.
-    expect(ackedId.size + errors).toBe(JOBS);
-    expect(corrupt).toEqual([]);
-    // Chaos really happened, and most puts still got through.
-    expect(proxy.stats.cuts).toBeGreaterThanOrEqual(10);
-    expect(ackedId.size).toBeGreaterThan(JOBS / 2);
-    // No acknowledged job was lost, and each was handled under the id its put returned.
-    expect(missing()).toEqual([]);
-    const misnumbered = [...ackedId].filter(([seq, id]) => idOfSeq.get(seq) !== id);
-    expect(misnumbered).toEqual([]);
-    // A job that was handled was either acknowledged or its put failed after being written.
-    const strays = [...handled.keys()].filter((seq) => !ackedId.has(seq) && !erroredMaybeStored.has(seq));
-    expect(strays).toEqual([]);
-    // The server agrees: nothing left in the tube, and every job it ever stored there was handled.
-    expect(tubeStats).toMatchObject({
-      'current-jobs-ready': 0,
-      'current-jobs-reserved': 0,
-      'current-jobs-delayed': 0,
-      'current-jobs-buried': 0,
-    });
-    expect((await rawCounter(server.port, 'total-jobs')) - totalJobsBefore).toBe(handled.size);
-    expect(handledIds.size).toBe(handled.size);
-  }, 30000 + JOBS * 30);
+      expect(workerFailure).toBeUndefined();
+      expect(unexpected).toEqual([]);
+      expect(hung).toEqual([]);
+      // Every put yielded exactly one outcome.
+      expect(ackedId.size + errors).toBe(JOBS);
+      expect(corrupt).toEqual([]);
+      // Chaos really happened, and most puts still got through.
+      expect(proxy.stats.cuts).toBeGreaterThanOrEqual(10);
+      expect(ackedId.size).toBeGreaterThan(JOBS / 2);
+      // No acknowledged job was lost, and each was handled under the id its put returned.
+      expect(missing()).toEqual([]);
+      const misnumbered = [...ackedId].filter(([seq, id]) => idOfSeq.get(seq) !== id);
+      expect(misnumbered).toEqual([]);
+      // A job that was handled was either acknowledged or its put failed after being written.
+      const strays = [...handled.keys()].filter((seq) => !ackedId.has(seq) && !erroredMaybeStored.has(seq));
+      expect(strays).toEqual([]);
+      // The server agrees: nothing left in the tube, and every job it ever stored there was handled.
+      expect(tubeStats).toMatchObject({
+        'current-jobs-ready': 0,
+        'current-jobs-reserved': 0,
+        'current-jobs-delayed': 0,
+        'current-jobs-buried': 0,
+      });
+      expect((await rawCounter(server.port, 'total-jobs')) - totalJobsBefore).toBe(handled.size);
+      expect(handledIds.size).toBe(handled.size);
+    },
+    30000 + JOBS * 30,
+  );
 
   test('1-byte writes both ways plus latency: a mixed workload stays byte-exact', async () => {
-    proxy = await startFaultProxy({ target: { host: server.host, port: server.port }, splitWrites: true, delayMs: 3, seed: SEED });
+    proxy = await startFaultProxy({
+      target: { host: server.host, port: server.port },
+      splitWrites: true,
+      delayMs: 3,
+      seed: SEED,
+    });
     const bs = Beanstalk.connect(proxy.url, { name: 'split' });
     clients.push(bs);
     const tube = bs.tube(freshTube('split'));
@@ -261,7 +274,7 @@ describe('chaos: connections cut every few hundred ms', () => {
     const [jobs, jobStats, first, tubeStats] = peeked;
     jobs.forEach((job, i) => {
       expect(job.id).toBe(ids[i]);
-      expect(job.body.equals(bodies[i]!)).toBe(true);
+      expect(job.body.equals(bodies[i])).toBe(true);
     });
     jobStats.forEach((s, i) => {
       expect(s.id).toBe(ids[i]);
@@ -288,7 +301,7 @@ describe('chaos: connections cut every few hundred ms', () => {
       'reserve + delete',
     );
     expect(reserved.map((r) => r.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
-    for (const { id, body } of reserved) expect(body.equals(bodies[ids.indexOf(id)]!)).toBe(true);
+    for (const { id, body } of reserved) expect(body.equals(bodies[ids.indexOf(id)])).toBe(true);
 
     // One more put and a one-off reserve on a pooled lane, then the server agrees the tube is empty.
     const lastId = await firstValueFrom(tube.put(allBytes));

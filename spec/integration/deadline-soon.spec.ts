@@ -48,9 +48,11 @@ describe('DEADLINE_SOON on a lane', () => {
       const reservesBefore = await rawCounter(ctx.server.port, 'cmd-reserve');
       const touchesBefore = await rawCounter(ctx.server.port, 'cmd-touch');
       let streamError: unknown;
-      const stream = reserveStream({ openLane: () => lane, closed: false }, [tube], { onDeadlineSoon: mode }).subscribe({
-        error: (error: unknown) => (streamError = error),
-      });
+      const stream = reserveStream({ openLane: () => lane, closed: false }, [tube], { onDeadlineSoon: mode }).subscribe(
+        {
+          error: (error: unknown) => (streamError = error),
+        },
+      );
       await sleep(3500);
       const reserves = (await rawCounter(ctx.server.port, 'cmd-reserve')) - reservesBefore;
       const touches = (await rawCounter(ctx.server.port, 'cmd-touch')) - touchesBefore;

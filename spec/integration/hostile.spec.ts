@@ -59,17 +59,21 @@ async function pipelined(bs: Beanstalk, reserveTimeout?: number): Promise<Named[
     ['stats', bs.stats()],
     ['peek', bs.peek(1)],
     ['put other tube', bs.tube('other').put('x')],
-    ['reserveOne (lane)', bs.watch('default').reserveOne(reserveTimeout === undefined ? {} : { timeout: reserveTimeout })],
+    [
+      'reserveOne (lane)',
+      bs.watch('default').reserveOne(reserveTimeout === undefined ? {} : { timeout: reserveTimeout }),
+    ],
   ];
   const outcomes = await Promise.all(commands.map(([, source]) => settleWithin(source, BOUND_MS)));
-  return commands.map(([name], i) => ({ name, outcome: outcomes[i]! }));
+  return commands.map(([name], i) => ({ name, outcome: outcomes[i] }));
 }
 
 /** The error each command failed with; fails the test if one succeeded or hung. */
 function errorsOf(results: Named[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const { name, outcome } of results) {
-    if (outcome.kind !== 'error') throw new Error(`${name}: expected a typed error, got ${outcome.kind} after ${outcome.ms} ms`);
+    if (outcome.kind !== 'error')
+      throw new Error(`${name}: expected a typed error, got ${outcome.kind} after ${outcome.ms} ms`);
     expect(outcome.ms).toBeLessThan(BOUND_MS);
     out[name] = outcome.error;
   }
@@ -190,7 +194,14 @@ describe('hostile servers, reconnect: false: every command fails typed, in bound
     expect(ms['reserveOne (lane)']).toBeGreaterThanOrEqual(1290);
     expect(ms['reserveOne (lane)']).toBeLessThan(2500);
     expect(server.commands).toEqual(
-      expect.arrayContaining(['put 1024 0 60 5', 'stats', 'peek 1', 'use other', 'put 1024 0 60 1', 'reserve-with-timeout 1']),
+      expect.arrayContaining([
+        'put 1024 0 60 5',
+        'stats',
+        'peek 1',
+        'use other',
+        'put 1024 0 60 1',
+        'reserve-with-timeout 1',
+      ]),
     );
     await eventually(() => server.live === 0, 2000, 'client sockets closed');
   });
@@ -200,7 +211,11 @@ describe('hostile servers, reconnect: false: every command fails typed, in bound
     const bs = client(server.url, { reconnect: false, commandTimeoutMs: 2000 });
     const started = Date.now();
     const ids = await within(
-      Promise.all([firstValueFrom(bs.put('a')), firstValueFrom(bs.put('b\r\nc')), firstValueFrom(bs.put(new Uint8Array([0, 13, 10])))]),
+      Promise.all([
+        firstValueFrom(bs.put('a')),
+        firstValueFrom(bs.put('b\r\nc')),
+        firstValueFrom(bs.put(new Uint8Array([0, 13, 10]))),
+      ]),
       BOUND_MS,
       'dripped puts',
     );

@@ -68,10 +68,13 @@ describe('reconnect after a server restart', () => {
   test('lost state is impossible: a worker on emails does not get a job put to default after a reconnect', async () => {
     const bs = Beanstalk.connect(server.server.url, { reconnect: fastReconnect });
     const received: string[] = [];
-    const subscription = bs.watch('emails').reserve().subscribe((job) => {
-      received.push(job.text());
-      job.delete().subscribe();
-    });
+    const subscription = bs
+      .watch('emails')
+      .reserve()
+      .subscribe((job) => {
+        received.push(job.text());
+        job.delete().subscribe();
+      });
     await sleep(50);
     await server.restart();
     await sleep(300); // the lane reconnects and re-watches exactly its tubes
@@ -101,7 +104,10 @@ describe('reconnect after a server restart', () => {
   });
 
   test('commands issued while disconnected wait in the offline queue and go out after reconnect', async () => {
-    const bs = Beanstalk.connect(server.server.url, { reconnect: { initialDelayMs: 100, maxDelayMs: 100 }, maxOfflineQueue: 5 });
+    const bs = Beanstalk.connect(server.server.url, {
+      reconnect: { initialDelayMs: 100, maxDelayMs: 100 },
+      maxOfflineQueue: 5,
+    });
     await firstValueFrom(bs.put('connect'));
     await server.kill();
     await sleep(30);
@@ -126,7 +132,9 @@ describe('reconnect after a server restart', () => {
   });
 
   test('maxAttempts gives up and closes with a ConnectionError', async () => {
-    const bs = Beanstalk.connect(server.server.url, { reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 3 } });
+    const bs = Beanstalk.connect(server.server.url, {
+      reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 3 },
+    });
     await firstValueFrom(bs.put('x'));
     await server.kill();
     const states: ConnectionState[] = [];
@@ -181,7 +189,9 @@ describe('reconnect after a server restart', () => {
     while ([...acked].some((id) => !processed.has(id)) && Date.now() < deadline) await sleep(50);
     worker.unsubscribe();
     const lost = [...acked].filter((id) => !processed.has(id));
-    console.log(`restart: ${acked.size} acknowledged, ${processed.size} processed, ${putErrors} put errors, ${lost.length} lost`);
+    console.log(
+      `restart: ${acked.size} acknowledged, ${processed.size} processed, ${putErrors} put errors, ${lost.length} lost`,
+    );
     expect(acked.size).toBeGreaterThan(total / 2);
     expect(lost).toEqual([]);
     await Promise.all([producer.close(), consumer.close()]);

@@ -1,4 +1,4 @@
-import { Subject, concatMap, firstValueFrom, forkJoin, lastValueFrom, mergeMap, take, timer, toArray } from 'rxjs';
+import { Subject, concatMap, firstValueFrom, forkJoin, lastValueFrom, map, mergeMap, take, timer, toArray } from 'rxjs';
 import { Beanstalk } from '../../src/index.js';
 import type { Job } from '../../src/index.js';
 import { rawCounter, rawJobStats, rawStats } from '../helpers/raw.js';
@@ -28,11 +28,21 @@ describe('reserve streams on lanes', () => {
       });
     }, 20);
     const processed = await lastValueFrom(
-      bs.watch(tube).reserve({ concurrency: 2 }).pipe(
-        mergeMap((job) => timer(50).pipe(concatMap(() => job.delete()), concatMap(async () => job.id)), 2),
-        take(100),
-        toArray(),
-      ),
+      bs
+        .watch(tube)
+        .reserve({ concurrency: 2 })
+        .pipe(
+          mergeMap(
+            (job) =>
+              timer(50).pipe(
+                concatMap(() => job.delete()),
+                map(() => job.id),
+              ),
+            2,
+          ),
+          take(100),
+          toArray(),
+        ),
     );
     clearInterval(sampler);
     expect(new Set(processed).size).toBe(100);
@@ -48,13 +58,16 @@ describe('reserve streams on lanes', () => {
     await fill(tube, 10);
     const seen: number[] = [];
     await lastValueFrom(
-      bs.watch(tube).reserve({ concurrency: 3 }).pipe(
-        concatMap(async (job) => {
-          seen.push(Number((await rawStats(ctx.server.port))['current-jobs-reserved']));
-          await firstValueFrom(job.delete());
-        }),
-        take(10),
-      ),
+      bs
+        .watch(tube)
+        .reserve({ concurrency: 3 })
+        .pipe(
+          concatMap(async (job) => {
+            seen.push(Number((await rawStats(ctx.server.port))['current-jobs-reserved']));
+            await firstValueFrom(job.delete());
+          }),
+          take(10),
+        ),
     );
     expect(Math.max(...seen)).toBeLessThanOrEqual(3);
   });
@@ -81,7 +94,7 @@ describe('reserve streams on lanes', () => {
     expect(job.id).toBe(id);
     // firstValueFrom unsubscribed after the job came: the lane closes, the server takes the job back.
     await sleep(50);
-    expect(await rawJobStats(ctx.server.port, id as number)).toMatchObject({ state: 'ready', reserves: '1' });
+    expect(await rawJobStats(ctx.server.port, id)).toMatchObject({ state: 'ready', reserves: '1' });
   });
 
   test('the next reserve leaves in the same write as the delete that settles a job', async () => {
@@ -89,16 +102,19 @@ describe('reserve streams on lanes', () => {
     await fill(tube, 20);
     const writes: number[] = [];
     const jobs: Job[] = await lastValueFrom(
-      bs.watch(tube).reserve().pipe(
-        concatMap(async (job) => {
-          const before = await rawCounter(ctx.server.port, 'cmd-reserve');
-          await firstValueFrom(job.delete());
-          writes.push((await rawCounter(ctx.server.port, 'cmd-reserve')) - before);
-          return job;
-        }),
-        take(20),
-        toArray(),
-      ),
+      bs
+        .watch(tube)
+        .reserve()
+        .pipe(
+          concatMap(async (job) => {
+            const before = await rawCounter(ctx.server.port, 'cmd-reserve');
+            await firstValueFrom(job.delete());
+            writes.push((await rawCounter(ctx.server.port, 'cmd-reserve')) - before);
+            return job;
+          }),
+          take(20),
+          toArray(),
+        ),
     );
     expect(jobs).toHaveLength(20);
     // By the time the delete's reply arrives, the server has already received the next reserve.
@@ -124,10 +140,20 @@ describe('reserve streams on lanes', () => {
     await fill(tube, 5);
     const stop = timer(30);
     const done = await lastValueFrom(
-      bs.watch(tube).reserve({ concurrency: 2, until: stop }).pipe(
-        mergeMap((job) => timer(100).pipe(concatMap(() => job.delete()), concatMap(async () => job.id)), 2),
-        toArray(),
-      ),
+      bs
+        .watch(tube)
+        .reserve({ concurrency: 2, until: stop })
+        .pipe(
+          mergeMap(
+            (job) =>
+              timer(100).pipe(
+                concatMap(() => job.delete()),
+                map(() => job.id),
+              ),
+            2,
+          ),
+          toArray(),
+        ),
     );
     expect(done).toHaveLength(2);
     expect((await firstValueFrom(bs.tube(tube).stats())).currentJobsReady).toBe(3);
@@ -153,7 +179,12 @@ describe('reserve streams on lanes', () => {
         .subscribe({
           next: (job) => {
             emitted++;
-            outcomes.push(lastValueFrom(job.delete(), { defaultValue: undefined }).then(() => 'deleted', (e: Error) => e.name));
+            outcomes.push(
+              lastValueFrom(job.delete(), { defaultValue: undefined }).then(
+                () => 'deleted',
+                (e: Error) => e.name,
+              ),
+            );
             if (emitted === 40) {
               stop(subscription, stop$);
               resolve();

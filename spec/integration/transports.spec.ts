@@ -45,7 +45,10 @@ describe('transports', () => {
     beforeAll(async () => {
       // A loopback TLS terminator in front of the plain beanstalkd, as in production setups.
       terminator = createServer(
-        { key: readFileSync(path.join(fixtures, 'tls-key.pem')), cert: readFileSync(path.join(fixtures, 'tls-cert.pem')) },
+        {
+          key: readFileSync(path.join(fixtures, 'tls-key.pem')),
+          cert: readFileSync(path.join(fixtures, 'tls-cert.pem')),
+        },
         (secure) => {
           const plain = connect({ host: '127.0.0.1', port: ctx.server.port });
           secure.pipe(plain).pipe(secure);

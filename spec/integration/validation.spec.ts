@@ -5,8 +5,21 @@ import { rawStats } from '../helpers/raw.js';
 import { failure, freshTube, maybe, useBeanstalkd } from '../helpers/setup.js';
 
 /** Counters that would move if any of our bytes reached the server. */
-const COUNTERS = ['cmd-put', 'cmd-use', 'cmd-watch', 'cmd-ignore', 'cmd-reserve-with-timeout', 'cmd-reserve',
-  'cmd-pause-tube', 'cmd-stats-tube', 'cmd-kick', 'cmd-delete', 'cmd-peek', 'total-jobs', 'total-connections'];
+const COUNTERS = [
+  'cmd-put',
+  'cmd-use',
+  'cmd-watch',
+  'cmd-ignore',
+  'cmd-reserve-with-timeout',
+  'cmd-reserve',
+  'cmd-pause-tube',
+  'cmd-stats-tube',
+  'cmd-kick',
+  'cmd-delete',
+  'cmd-peek',
+  'total-jobs',
+  'total-connections',
+];
 
 describe('bad input fails before a byte is written', () => {
   const ctx = useBeanstalkd();

@@ -37,7 +37,10 @@ async function workOneJob(stopBy: 'unsubscribe' | 'stop'): Promise<number> {
   return liveTimers();
 }
 
-test.each(['unsubscribe', 'stop'] as const)('a worker stopped (by %s) while idle leaves no timer behind', async (how) => {
-  const before = liveTimers();
-  expect(await workOneJob(how)).toBe(before);
-});
+test.each(['unsubscribe', 'stop'] as const)(
+  'a worker stopped (by %s) while idle leaves no timer behind',
+  async (how) => {
+    const before = liveTimers();
+    expect(await workOneJob(how)).toBe(before);
+  },
+);

@@ -12,18 +12,27 @@ describe('the worker runner', () => {
   });
   afterEach(() => bs.close());
 
-  const until = (type: WorkerEvent['type'], count: number) =>
-    (events: ReturnType<typeof work>) => lastValueFrom(events.pipe(filter((e) => e.type === type), take(count), toArray()));
+  const until = (type: WorkerEvent['type'], count: number) => (events: ReturnType<typeof work>) =>
+    lastValueFrom(
+      events.pipe(
+        filter((e) => e.type === type),
+        take(count),
+        toArray(),
+      ),
+    );
 
   test('success deletes the job; handlers may return a value, a Promise or an Observable', async () => {
     const [a, b, c] = [freshTube(), freshTube(), freshTube()];
     const ids = await lastValueFrom(forkJoin([bs.tube(a).put('1'), bs.tube(b).put('2'), bs.tube(c).put('3')]));
-    const events = await until('succeeded', 3)(
+    const events = await until(
+      'succeeded',
+      3,
+    )(
       work({
         client: bs,
         tubes: {
           [a]: (job) => job.text() + 'v',
-          [b]: async (job) => job.text() + 'p',
+          [b]: (job) => Promise.resolve(job.text() + 'p'),
           [c]: (job) => timer(5).pipe(filter(() => job.id > 0)),
         },
       }),
@@ -85,7 +94,12 @@ describe('the worker runner', () => {
     );
     expect(events.map((e) => e.type)).toEqual(['retried', 'retried', 'buried']);
     expect(delays).toEqual([0, 1]);
-    expect(await rawJobStats(ctx.server.port, id)).toMatchObject({ state: 'buried', releases: '2', buries: '1', pri: '77' });
+    expect(await rawJobStats(ctx.server.port, id)).toMatchObject({
+      state: 'buried',
+      releases: '2',
+      buries: '1',
+      pri: '77',
+    });
   });
 
   test('auto-touch: a 3 s handler on a TTR-2 job completes once, with no timeout and nobody else getting it', async () => {

@@ -22,7 +22,9 @@ describe('encode', () => {
     expect(text.length).toBe(10);
     const put = commands.put('default', text, { priority: 0, delay: 0, ttr: 1 });
     expect(put.line).toBe('put 0 0 1 15');
-    expect(encode([put]).equals(Buffer.concat([Buffer.from('put 0 0 1 15\r\n'), bytes, Buffer.from('\r\n')]))).toBe(true);
+    expect(encode([put]).equals(Buffer.concat([Buffer.from('put 0 0 1 15\r\n'), bytes, Buffer.from('\r\n')]))).toBe(
+      true,
+    );
   });
 
   it('sends binary bodies with NUL, CR, LF and high bytes unchanged', () => {
@@ -128,7 +130,7 @@ describe('encodeSegments (vectored writes)', () => {
     const batch = [commands.put('default', 'a'), commands.stats(), commands.put('default', 'b')];
     const segments = encodeSegments(batch);
     expect(segments).toHaveLength(1);
-    expect(segments[0]!.equals(encode(batch))).toBe(true);
+    expect(segments[0].equals(encode(batch))).toBe(true);
   });
 
   it('passes a large body through by reference, between the packed parts', () => {
@@ -136,8 +138,8 @@ describe('encodeSegments (vectored writes)', () => {
     const segments = encodeSegments(batch, 16384);
     expect(segments).toHaveLength(3);
     expect(segments[1]).toBe(big); // the caller's buffer itself: no copy
-    expect(wire(segments[0]!)).toBe('stats\r\nput 1024 0 60 20000\r\n');
-    expect(wire(segments[2]!)).toBe('\r\ndelete 3\r\n');
+    expect(wire(segments[0])).toBe('stats\r\nput 1024 0 60 20000\r\n');
+    expect(wire(segments[2])).toBe('\r\ndelete 3\r\n');
     expect(Buffer.concat(segments).equals(encode(batch))).toBe(true);
   });
 

@@ -35,7 +35,10 @@ const numberText = fc
 
 const tubeChars = 'ABCXYZabcxyz0189-+/;.$_()'.split('');
 const tubeName = fc
-  .tuple(fc.constantFrom(...tubeChars.filter((c) => c !== '-')), fc.string({ unit: fc.constantFrom(...tubeChars), maxLength: 40 }))
+  .tuple(
+    fc.constantFrom(...tubeChars.filter((c) => c !== '-')),
+    fc.string({ unit: fc.constantFrom(...tubeChars), maxLength: 40 }),
+  )
   .map(([first, rest]) => first + rest);
 
 /** A body of pseudo-random bytes with many CR and LF, `min`..`max` bytes long, built cheaply from a seed. */
@@ -58,24 +61,33 @@ const largeBody = pseudoRandomBody(50_000, 65_535);
 
 const body = fc.oneof(
   { weight: 6, arbitrary: fc.uint8Array({ maxLength: 200 }) },
-  { weight: 3, arbitrary: fc.array(fc.constantFrom(13, 10, 32, 48, 79, 75), { maxLength: 40 }).map((a) => Uint8Array.from(a)) },
+  {
+    weight: 3,
+    arbitrary: fc.array(fc.constantFrom(13, 10, 32, 48, 79, 75), { maxLength: 40 }).map((a) => Uint8Array.from(a)),
+  },
   { weight: 2, arbitrary: fc.constant(new Uint8Array(0)) },
   { weight: 1, arbitrary: largeBody },
 );
 
 /** Spaces between words: usually one, sometimes a run. */
-const gap = fc.oneof({ weight: 4, arbitrary: fc.constant(' ') }, { weight: 1, arbitrary: fc.constantFrom('  ', '   ') });
+const gap = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(' ') },
+  { weight: 1, arbitrary: fc.constantFrom('  ', '   ') },
+);
 const edge = fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom(' ', '  ') });
 const lineEnd = fc.oneof({ weight: 4, arbitrary: fc.constant('\r\n') }, { weight: 1, arbitrary: fc.constant('\n') });
 
 /** Replies with `word`, spaced and ended in the ways the parser tolerates; a body from `bodies` if it has one. */
 const replyWith = (word: ReplyWord, bodies: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Generated> => {
-  const shape = shapes[word] as ReplyShape;
+  const shape = shapes[word];
   const hasBody = shape.bodyLengthArg !== undefined;
   return fc
     .record({
       count: fc.integer({ min: shape.minArgs, max: shape.maxArgs }),
-      values: fc.array(word === 'USING' ? tubeName : numberText, { minLength: shape.maxArgs, maxLength: shape.maxArgs }),
+      values: fc.array(word === 'USING' ? tubeName : numberText, {
+        minLength: shape.maxArgs,
+        maxLength: shape.maxArgs,
+      }),
       gaps: fc.array(gap, { minLength: shape.maxArgs, maxLength: shape.maxArgs }),
       lead: edge,
       trail: edge,
@@ -210,11 +222,15 @@ describe('ReplyParser properties', () => {
       fc.property(fc.array(fc.oneof(reply, bigReserved), { maxLength: 12 }), readSizes, (generated, sizes) => {
         const wire = Buffer.concat(generated.map((g) => g.wire));
         const replies: Reply[] = [];
-        const reader = new ReplyReader({ reusesChunks: true }, (r) => replies.push(r), (error) => expect(error).toBeUndefined());
+        const reader = new ReplyReader(
+          { reusesChunks: true },
+          (r) => replies.push(r),
+          (error) => expect(error).toBeUndefined(),
+        );
         for (let pos = 0, i = 0; pos < wire.length; i++) {
           const buffer = reader.buffer();
           // Like the kernel: the buffer the reader chose is overwritten, up to the read's size.
-          const bytes = Math.min(sizes[i % sizes.length] as number, buffer.length, wire.length - pos);
+          const bytes = Math.min(sizes[i % sizes.length], buffer.length, wire.length - pos);
           buffer.fill(0x23);
           wire.copy(buffer, 0, pos, pos + bytes);
           pos += bytes;
@@ -232,7 +248,28 @@ describe('ReplyParser properties', () => {
 
   /** Bytes that look like the protocol, so garbage often gets past the first word. */
   const fragment = fc.oneof(
-    fc.constantFrom('INSERTED ', 'RESERVED ', 'FOUND ', 'OK ', 'USING ', 'DELETED', 'KICKED', ' ', '  ', '\r', '\n', '\r\n', '0', '7', '42', '99999999999999999', '-', 'x').map((s) => Buffer.from(s, 'latin1')),
+    fc
+      .constantFrom(
+        'INSERTED ',
+        'RESERVED ',
+        'FOUND ',
+        'OK ',
+        'USING ',
+        'DELETED',
+        'KICKED',
+        ' ',
+        '  ',
+        '\r',
+        '\n',
+        '\r\n',
+        '0',
+        '7',
+        '42',
+        '99999999999999999',
+        '-',
+        'x',
+      )
+      .map((s) => Buffer.from(s, 'latin1')),
     fc.uint8Array({ minLength: 1, maxLength: 8 }).map((a) => Buffer.from(a)),
     fc.constant(Buffer.alloc(90, 'A')),
   );

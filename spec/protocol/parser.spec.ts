@@ -28,7 +28,7 @@ function one(text: string): Reply {
   const { replies, error } = parse([text]);
   expect(error).toBeUndefined();
   expect(replies).toHaveLength(1);
-  return replies[0] as Reply;
+  return replies[0];
 }
 
 function failure(chunks: readonly (string | Uint8Array)[], options?: ParserOptions): BadReplyError {
@@ -276,14 +276,25 @@ describe('ReplyParser: malformed streams', () => {
     expect(error.reply).toBe(line);
   });
 
-  it.each(['INSERTED', 'INSERTED 1 2', 'USING', 'USING a b', 'RESERVED 1', 'RESERVED 1 2 3', 'FOUND', 'OK', 'OK 1 2', 'DELETED 1', 'TIMED_OUT x', 'KICKED 1 2', 'BURIED 1 2'])(
-    'rejects the wrong number of words in %j',
-    (line) => {
-      const error = failure([`${line}\r\n`]);
-      expect(error.message).toMatch(/words/);
-      expect(error.reply).toBe(line);
-    },
-  );
+  it.each([
+    'INSERTED',
+    'INSERTED 1 2',
+    'USING',
+    'USING a b',
+    'RESERVED 1',
+    'RESERVED 1 2 3',
+    'FOUND',
+    'OK',
+    'OK 1 2',
+    'DELETED 1',
+    'TIMED_OUT x',
+    'KICKED 1 2',
+    'BURIED 1 2',
+  ])('rejects the wrong number of words in %j', (line) => {
+    const error = failure([`${line}\r\n`]);
+    expect(error.message).toMatch(/words/);
+    expect(error.reply).toBe(line);
+  });
 
   it('rejects a body longer than maxBodyBytes at its header, without waiting for it', () => {
     const { error, parser, replies } = parse(['RESERVED 1 1000000000000\r\n', 'abc']);
@@ -394,7 +405,11 @@ describe('parseReplies operator', () => {
     expect(() =>
       from(chunks)
         .pipe(parseReplies())
-        .subscribe({ next: (r) => seen.push(r.line), error: (e) => (error = e), complete: () => (completed = true) }),
+        .subscribe({
+          next: (r) => seen.push(r.line),
+          error: (e: unknown) => void (error = e),
+          complete: () => (completed = true),
+        }),
     ).not.toThrow();
     expect(seen).toEqual(['INSERTED 1']);
     expect(error).toBeInstanceOf(BadReplyError);

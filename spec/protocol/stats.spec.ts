@@ -1,6 +1,12 @@
 import { errorForReply } from '../../src/protocol/errors.js';
 import * as errors from '../../src/protocol/errors.js';
-import { camelCase, decodeJobStats, decodeServerStats, decodeTubeList, decodeTubeStats } from '../../src/protocol/stats.js';
+import {
+  camelCase,
+  decodeJobStats,
+  decodeServerStats,
+  decodeTubeList,
+  decodeTubeStats,
+} from '../../src/protocol/stats.js';
 
 /** `stats` on a fresh 1.12 server, byte for byte from the protocol notes (955 bytes). */
 const STATS_SAMPLE = [
@@ -152,7 +158,13 @@ describe('decodeServerStats', () => {
     const quoted = decodeServerStats(
       body('---\nversion: "1.13"\nhostname: "vm"\nos: "#1 SMP PREEMPT_DYNAMIC"\nplatform: "x86_64"\npid: 7\n'),
     );
-    expect(quoted).toEqual({ version: '1.13', hostname: 'vm', os: '#1 SMP PREEMPT_DYNAMIC', platform: 'x86_64', pid: 7 });
+    expect(quoted).toEqual({
+      version: '1.13',
+      hostname: 'vm',
+      os: '#1 SMP PREEMPT_DYNAMIC',
+      platform: 'x86_64',
+      pid: 7,
+    });
   });
 
   it('accepts a Uint8Array view and CRLF line ends', () => {
@@ -208,13 +220,19 @@ describe('decodeJobStats', () => {
   });
 
   it('reads a negative time-left (the missed-TTR server bug)', () => {
-    const stats = decodeJobStats(body(JOB_SAMPLE.replace('time-left: 0', 'time-left: -1').replace('state: ready', 'state: reserved')));
+    const stats = decodeJobStats(
+      body(JOB_SAMPLE.replace('time-left: 0', 'time-left: -1').replace('state: ready', 'state: reserved')),
+    );
     expect(stats.timeLeft).toBe(-1);
     expect(stats.state).toBe('reserved');
   });
 
   it('reads 1.13-style quoted tube names, keeping YAML-looking ones strings', () => {
-    expect(decodeJobStats(body('---\nid: 9\ntube: "null"\nstate: buried\n'))).toEqual({ id: 9, tube: 'null', state: 'buried' });
+    expect(decodeJobStats(body('---\nid: 9\ntube: "null"\nstate: buried\n'))).toEqual({
+      id: 9,
+      tube: 'null',
+      state: 'buried',
+    });
     expect(decodeJobStats(body('---\nid: 10\ntube: 123\n')).tube).toBe('123');
     expect(decodeJobStats(body('---\nid: 10\ntube: true\n')).tube).toBe('true');
   });

@@ -76,7 +76,14 @@ describe('fault proxy: forwarding', () => {
     expect(stats).toContain(`\npid: ${server.pid}\n`);
     expect(client.chunks).toBeGreaterThan(stats.length / 2);
     expect(faulty.stats).toMatchObject({ connections: 1, cuts: 0, live: 1 });
-    expect(faulty.stats.bytesDown).toBe(inserted.length + `FOUND ${id} 5\r\nhello\r\n`.length + `INSERTED ${binaryId}\r\n`.length + header.length + 258 + stats.length);
+    expect(faulty.stats.bytesDown).toBe(
+      inserted.length +
+        `FOUND ${id} 5\r\nhello\r\n`.length +
+        `INSERTED ${binaryId}\r\n`.length +
+        header.length +
+        258 +
+        stats.length,
+    );
   });
 
   it('keeps pipelined commands in order', async () => {
@@ -141,7 +148,11 @@ describe('fault proxy: cuts', () => {
     await first.waitClosed(1000);
     await second.waitClosed(1000);
     // The upstream sockets are gone too: the server counts two connections fewer.
-    await eventually(async () => (await serverCounter(server.port, 'current-connections')) === connected - 2, 2000, 'server-side close');
+    await eventually(
+      async () => (await serverCounter(server.port, 'current-connections')) === connected - 2,
+      2000,
+      'server-side close',
+    );
     expect(faulty.stats).toMatchObject({ connections: 2, cuts: 2, live: 0 });
 
     // The proxy itself still accepts.
@@ -214,7 +225,13 @@ describe('fault proxy: cuts', () => {
   });
 
   it('cutEveryMs with cutAtRandomByte lands its cuts inside replies, with splitWrites too', async () => {
-    const faulty = await proxy({ cutEveryMs: [20, 40], cutAtRandomByte: true, cutDirection: 'down', splitWrites: true, seed: 11 });
+    const faulty = await proxy({
+      cutEveryMs: [20, 40],
+      cutAtRandomByte: true,
+      cutDirection: 'down',
+      splitWrites: true,
+      seed: 11,
+    });
     const partials: number[] = [];
     const until = Date.now() + 700;
     while (Date.now() < until) {

@@ -148,12 +148,12 @@ describe('hostile servers', () => {
   it('close() destroys every connection, mid-drip too', async () => {
     const server = await hostile('slow-drip', { dripMs: 50 });
     const clients = [await open(server.port), await open(server.port)];
-    clients[0]!.send(PUT);
-    await clients[0]!.waitFor((t) => t.length > 0);
+    clients[0].send(PUT);
+    await clients[0].waitFor((t) => t.length > 0);
     expect(server.connections).toBe(2);
     await server.close();
     await Promise.all(clients.map((client) => client.waitClosed(1000)));
-    expect(clients[0]!.text.length).toBeLessThan('INSERTED 1\r\n'.length);
+    expect(clients[0].text.length).toBeLessThan('INSERTED 1\r\n'.length);
     expect(server.live).toBe(0);
   });
 });

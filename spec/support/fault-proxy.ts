@@ -92,7 +92,9 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-type Item = { kind: 'data'; bytes: Buffer; offset: number; cutAt: number | undefined; readyAt: number } | { kind: 'end' | 'reset'; readyAt: number };
+type Item =
+  | { kind: 'data'; bytes: Buffer; offset: number; cutAt: number | undefined; readyAt: number }
+  | { kind: 'end' | 'reset'; readyAt: number };
 
 interface Direction {
   readonly name: 'up' | 'down';
@@ -117,7 +119,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const splitWrites = options.splitWrites ?? false;
   const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const cutEvery = options.cutEveryMs;
-  if (cutEvery && (cutEvery[0] < 1 || cutEvery[1] < cutEvery[0])) throw new Error(`bad cutEveryMs ${JSON.stringify(cutEvery)}`);
+  if (cutEvery && (cutEvery[0] < 1 || cutEvery[1] < cutEvery[0]))
+    throw new Error(`bad cutEveryMs ${JSON.stringify(cutEvery)}`);
 
   let target = { host: options.target.host, port: options.target.port };
   let paused = false;
@@ -189,7 +192,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return random.int(Math.max(offset, 1), length - 1);
   }
 
-  const armedFor = (pair: Pair, dir: Direction) => pair.armed !== undefined && (pair.armed === 'both' || pair.armed === dir.name);
+  const armedFor = (pair: Pair, dir: Direction) =>
+    pair.armed !== undefined && (pair.armed === 'both' || pair.armed === dir.name);
 
   /** Forwards one direction's queue in order; re-entered by enqueue/resume, one loop at a time. */
   async function pump(pair: Pair, dir: Direction): Promise<void> {
@@ -199,7 +203,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       while (!pair.dead && !paused && dir.queue.length > 0) {
         const dest = destOf(pair, dir);
         if (!dest) return; // upstream not connected yet (accepted while paused)
-        const item = dir.queue[0]!;
+        const item = dir.queue[0];
         const wait = item.readyAt - Date.now();
         if (wait > 0) {
           await sleep(wait);
@@ -281,8 +285,21 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return;
     }
     counters.connections += 1;
-    const direction = (name: 'up' | 'down'): Direction => ({ name, queue: [], queuedBytes: 0, running: false, sourcePaused: false });
-    const pair: Pair = { client, upstream: undefined, up: direction('up'), down: direction('down'), dead: false, armed: undefined };
+    const direction = (name: 'up' | 'down'): Direction => ({
+      name,
+      queue: [],
+      queuedBytes: 0,
+      running: false,
+      sourcePaused: false,
+    });
+    const pair: Pair = {
+      client,
+      upstream: undefined,
+      up: direction('up'),
+      down: direction('down'),
+      dead: false,
+      armed: undefined,
+    };
     pairs.add(pair);
     attachSource(pair, pair.up, client);
     if (!paused) connectUpstream(pair);
@@ -302,10 +319,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   function scheduleCut(): void {
     if (!cutEvery || closing) return;
-    cutTimer = setTimeout(() => {
-      cutAll({ atRandomByte: options.cutAtRandomByte ?? false, direction: options.cutDirection ?? 'both' });
-      scheduleCut();
-    }, random.int(cutEvery[0], cutEvery[1]));
+    cutTimer = setTimeout(
+      () => {
+        cutAll({ atRandomByte: options.cutAtRandomByte ?? false, direction: options.cutDirection ?? 'both' });
+        scheduleCut();
+      },
+      random.int(cutEvery[0], cutEvery[1]),
+    );
   }
 
   await new Promise<void>((resolve, reject) => {

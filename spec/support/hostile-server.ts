@@ -92,7 +92,10 @@ function commandReader(onCommand: (line: string) => void): (chunk: Buffer) => vo
   };
 }
 
-export async function startHostileServer(behaviour: HostileBehaviour, options: HostileServerOptions = {}): Promise<HostileServer> {
+export async function startHostileServer(
+  behaviour: HostileBehaviour,
+  options: HostileServerOptions = {},
+): Promise<HostileServer> {
   const random = createRandom(options.seed);
   const dripMs = options.dripMs ?? 5;
   const maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
@@ -124,7 +127,11 @@ export async function startHostileServer(behaviour: HostileBehaviour, options: H
     for (let i = 0; i < length; i++) {
       let byte: number;
       do byte = random.int(0, 255);
-      while (byte === 0x0d || byte === 0x0a || (i === 0 && ((byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a))));
+      while (
+        byte === 0x0d ||
+        byte === 0x0a ||
+        (i === 0 && ((byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)))
+      );
       bytes[i] = byte;
     }
     bytes[length] = 0x0d;

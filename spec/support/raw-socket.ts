@@ -82,7 +82,7 @@ export function openRaw(port: number): Promise<RawSocket> {
       socket,
       get received() {
         if (parts.length !== 1) parts = [Buffer.concat(parts, bytes)];
-        return parts[0]!;
+        return parts[0];
       },
       get bytes() {
         return bytes;
@@ -106,7 +106,8 @@ export function openRaw(port: number): Promise<RawSocket> {
         await poll(
           () => predicate(raw.text),
           timeoutMs,
-          () => `waited ${timeoutMs} ms at most; received ${JSON.stringify(raw.text.slice(0, 300))} (closed: ${closed})`,
+          () =>
+            `waited ${timeoutMs} ms at most; received ${JSON.stringify(raw.text.slice(0, 300))} (closed: ${closed})`,
           true,
         );
         return raw.text;
@@ -133,7 +134,11 @@ export function openRaw(port: number): Promise<RawSocket> {
 }
 
 /** Waits until `check()` holds, polling every 10 ms; rejects after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 3000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

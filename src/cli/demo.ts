@@ -37,19 +37,22 @@ async function main(): Promise<void> {
   // "sent" (a short timer) and then deleted, which lets its lane reserve the next one.
   let peakReserved = 0;
   const done = await lastValueFrom(
-    bs.watch(tube.name).reserve({ concurrency: 4 }).pipe(
-      mergeMap(
-        (job) =>
-          timer(2).pipe(
-            mergeMap(() => job.delete()),
-            map(() => job.json<Email>().n),
-          ),
-        4,
+    bs
+      .watch(tube.name)
+      .reserve({ concurrency: 4 })
+      .pipe(
+        mergeMap(
+          (job) =>
+            timer(2).pipe(
+              mergeMap(() => job.delete()),
+              map(() => job.json<Email>().n),
+            ),
+          4,
+        ),
+        tap((n) => n % 50 === 0 && void sampleReserved()),
+        take(count),
+        toArray(),
       ),
-      tap((n) => n % 50 === 0 && void sampleReserved()),
-      take(count),
-      toArray(),
-    ),
   );
 
   async function sampleReserved(): Promise<void> {

@@ -29,7 +29,11 @@ export interface ReserveStreamOptions {
  * job, emits it, and reserves the next only after that job is settled: real
  * backpressure, seen by the server as at most `concurrency` reserved jobs.
  */
-export function reserveStream(source: LaneSource, tubes: readonly string[], options: ReserveStreamOptions): Observable<Job> {
+export function reserveStream(
+  source: LaneSource,
+  tubes: readonly string[],
+  options: ReserveStreamOptions,
+): Observable<Job> {
   return new Observable<Job>((subscriber) => {
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) {

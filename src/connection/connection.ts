@@ -99,7 +99,7 @@ export class Connection {
    * teardown, or undefined when the command failed at once.
    */
   submit<T>(command: Command<T>, sink: CommandSink<T>): Unsubscribable | undefined {
-    return this.enqueue(command as Command<unknown>, sink as CommandSink<unknown>);
+    return this.enqueue(command, sink);
   }
 
   /** Stops taking commands, lets queued and in-flight ones finish, then closes the socket. */
@@ -171,7 +171,7 @@ export class Connection {
     // Inside a read the flush follows it (see connect); otherwise a microtask runs it once
     // the caller's synchronous burst is queued. A resolved promise's reaction costs less
     // than queueMicrotask, which builds an AsyncResource and a bound function per call.
-    if (!this.readingReplies) RESOLVED.then(this.flush);
+    if (!this.readingReplies) void RESOLVED.then(this.flush);
   }
 
   /** Writes everything queued in one socket write, with the use/watch/ignore lines it needs. */
@@ -184,7 +184,8 @@ export class Connection {
     for (let pending = this.outbox.shift(); pending; pending = this.outbox.shift()) {
       if (pending.cancelled) continue;
       if (this.tubes.needsChange(pending.command)) {
-        for (const change of this.tubes.changesFor(pending.command)) this.markWritten(new Pending(change, undefined), toWrite);
+        for (const change of this.tubes.changesFor(pending.command))
+          this.markWritten(new Pending(change, undefined), toWrite);
       }
       this.markWritten(pending, toWrite);
     }
@@ -209,7 +210,7 @@ export class Connection {
    * either way; only past MAX_BUFFERED_BYTES do later ones wait in the outbox for 'drain'.
    */
   private write(socket: Socket, segments: Buffer[]): void {
-    if (segments.length === 1) socket.write(segments[0] as Buffer);
+    if (segments.length === 1) socket.write(segments[0]);
     else {
       socket.cork();
       for (const segment of segments) socket.write(segment);
@@ -234,7 +235,9 @@ export class Connection {
     const pending = this.inflight.shift();
     if (this.options.commandTimeoutMs) this.headSince = Date.now();
     if (!pending) {
-      this.fail(new BadReplyError('reply with no command waiting for it', { connection: this.name, reply: reply.line }));
+      this.fail(
+        new BadReplyError('reply with no command waiting for it', { connection: this.name, reply: reply.line }),
+      );
       return;
     }
     if (!pending.subscriber) this.onTubeReply(pending, reply);
@@ -356,7 +359,9 @@ export class Connection {
       if (!pending.subscriber || pending.cancelled) continue;
       if (error instanceof BadReplyError && pending === lost.find((p) => p.subscriber)) {
         // The command whose reply was unreadable: the parser knew the reply, this knows the rest.
-        pending.subscriber.error(new BadReplyError(error.reason, { ...this.context(pending.command), reply: error.reply }));
+        pending.subscriber.error(
+          new BadReplyError(error.reason, { ...this.context(pending.command), reply: error.reply }),
+        );
       } else if (reconnecting && this.mayResend(pending)) {
         pending.resends++;
         pending.written = false;
@@ -371,7 +376,7 @@ export class Connection {
         );
       }
     }
-    for (let i = resend.length - 1; i >= 0; i--) this.outbox.unshift(resend[i] as Pending);
+    for (let i = resend.length - 1; i >= 0; i--) this.outbox.unshift(resend[i]);
 
     if (!reconnecting) {
       this.finish(new ConnectionError(`connection lost${error ? `: ${error.message}` : ''}`, this.context()));
@@ -411,9 +416,7 @@ export class Connection {
     socket?.destroy();
     for (const pending of [...this.inflight.drain(), ...this.outbox.drain()]) {
       if (pending.subscriber && !pending.cancelled) {
-        pending.subscriber.error(
-          new ConnectionError(error.message, this.context(pending.command), pending.written),
-        );
+        pending.subscriber.error(new ConnectionError(error.message, this.context(pending.command), pending.written));
       }
     }
     this.setState('closed');

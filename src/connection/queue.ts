@@ -4,7 +4,7 @@
  * (Array#shift is O(n) once arrays get large, e.g. 10,000 outstanding puts).
  */
 export class Queue<T> {
-  private items: (T | undefined)[] = new Array(16);
+  private items: (T | undefined)[] = new Array<T | undefined>(16);
   private head = 0;
   private count = 0;
 
@@ -40,7 +40,8 @@ export class Queue<T> {
   }
 
   includes(item: T): boolean {
-    for (let i = 0; i < this.count; i++) if (this.items[(this.head + i) & (this.items.length - 1)] === item) return true;
+    for (let i = 0; i < this.count; i++)
+      if (this.items[(this.head + i) & (this.items.length - 1)] === item) return true;
     return false;
   }
 
@@ -53,7 +54,7 @@ export class Queue<T> {
 
   private grow(): void {
     const size = this.items.length;
-    const next: (T | undefined)[] = new Array(size * 2);
+    const next: (T | undefined)[] = new Array<T | undefined>(size * 2);
     for (let i = 0; i < this.count; i++) next[i] = this.items[(this.head + i) & (size - 1)];
     this.items = next;
     this.head = 0;

@@ -95,7 +95,7 @@ const kickedJob = done('KICKED');
 const paused = done('PAUSED');
 const watching = expecting('WATCHING', firstNumber);
 const kicked = expecting('KICKED', firstNumber);
-const using = expecting('USING', (reply) => reply.args[0] as string);
+const using = expecting('USING', (reply) => reply.args[0]);
 const okBody = <T>(decode: (body: Buffer) => T): Decoder<T> =>
   expecting('OK', (reply) => decode(reply.body ?? Buffer.alloc(0)));
 
@@ -194,7 +194,10 @@ export const reserveJob = (id: number): Command<JobData> =>
 export const deleteJob = (id: number): Command<void> => new Command(`delete ${checkJobId(id)}`, deleted);
 
 export const release = (id: number, priority: number, delay: number): Command<void> =>
-  new Command(`release ${checkJobId(id)} ${checkUint32('priority', priority)} ${checkUint32('delay', delay)}`, released);
+  new Command(
+    `release ${checkJobId(id)} ${checkUint32('priority', priority)} ${checkUint32('delay', delay)}`,
+    released,
+  );
 
 export const bury = (id: number, priority: number): Command<void> =>
   new Command(`bury ${checkJobId(id)} ${checkUint32('priority', priority)}`, buried);

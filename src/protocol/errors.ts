@@ -40,7 +40,11 @@ export class InternalError extends BeanstalkError {}
 export class DrainingError extends BeanstalkError {}
 /** The job exists but was buried by the server (it could not grow a queue). */
 export class BuriedError extends BeanstalkError {
-  constructor(message: string, context: ErrorContext, readonly id: number | undefined) {
+  constructor(
+    message: string,
+    context: ErrorContext,
+    readonly id: number | undefined,
+  ) {
     super(message, context);
   }
 }

@@ -53,7 +53,6 @@ const TERMINATOR_LF = 3;
 /** A malformed stream was seen; every later feed returns the same error. */
 const FAILED = 4;
 
-
 /**
  * An incremental reply parser: feed it byte chunks split anywhere, get whole replies in order.
  *
@@ -213,7 +212,7 @@ export class ReplyParser {
     if (args.length < shape.minArgs) return this.fail('too few words in reply', line);
     const numeric = shape.numeric;
     for (let k = 0; k < numeric.length; k++) {
-      const arg = args[numeric[k] as number];
+      const arg = args[numeric[k]];
       if (arg !== undefined && !isSafeUnsigned(arg)) return this.fail('malformed number in reply', line);
     }
     const lengthArg = shape.bodyLengthArg;
@@ -255,7 +254,9 @@ export class ReplyParser {
     }
     this.bodyReceived += take;
     if (this.bodyReceived === this.bodyLength) {
-      this.body = this.bodyTarget ? this.bodyTarget.subarray(0, this.bodyLength) : Buffer.concat(this.bodyPieces, this.bodyLength);
+      this.body = this.bodyTarget
+        ? this.bodyTarget.subarray(0, this.bodyLength)
+        : Buffer.concat(this.bodyPieces, this.bodyLength);
       this.endBody();
     }
     return offset + take;

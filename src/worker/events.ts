@@ -5,7 +5,13 @@ export type WorkerEvent =
   | { readonly type: 'reserved'; readonly tube: string; readonly job: Job }
   | { readonly type: 'touched'; readonly tube: string; readonly job: Job }
   | { readonly type: 'succeeded'; readonly tube: string; readonly job: Job; readonly result: unknown }
-  | { readonly type: 'failed'; readonly tube: string; readonly job: Job; readonly error: unknown; readonly attempt: number }
+  | {
+      readonly type: 'failed';
+      readonly tube: string;
+      readonly job: Job;
+      readonly error: unknown;
+      readonly attempt: number;
+    }
   | { readonly type: 'retried'; readonly tube: string; readonly job: Job; readonly delay: number }
   | { readonly type: 'buried'; readonly tube: string; readonly job: Job }
   | { readonly type: 'settle-failed'; readonly tube: string; readonly job: Job; readonly error: unknown };

@@ -18,13 +18,16 @@ export function keepTouching(job: Job, reservedAt: number): Observable<void> {
     let stopped = false;
     const schedule = (interval: number, round: number) => {
       const due = reservedAt + interval * round - Date.now();
-      timer = setTimeout(() => {
-        job.touch().subscribe({
-          next: () => subscriber.next(),
-          error: () => undefined, // settled meanwhile or lane lost: nothing left to keep alive
-          complete: () => !stopped && !job.settled && schedule(interval, round + 1),
-        });
-      }, Math.max(0, due));
+      timer = setTimeout(
+        () => {
+          job.touch().subscribe({
+            next: () => subscriber.next(),
+            error: () => undefined, // settled meanwhile or lane lost: nothing left to keep alive
+            complete: () => !stopped && !job.settled && schedule(interval, round + 1),
+          });
+        },
+        Math.max(0, due),
+      );
     };
     timer = setTimeout(() => {
       job.stats().subscribe({

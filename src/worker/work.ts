@@ -1,13 +1,28 @@
-import { EMPTY, Observable, Subject, concat, defer, from, last, map, merge, mergeMap, of, takeUntil, catchError, defaultIfEmpty, timer } from 'rxjs';
-import type { ObservableInput } from 'rxjs';
+import {
+  EMPTY,
+  Observable,
+  Subject,
+  concat,
+  defer,
+  from,
+  last,
+  map,
+  merge,
+  mergeMap,
+  of,
+  takeUntil,
+  catchError,
+  defaultIfEmpty,
+  timer,
+} from 'rxjs';
 import type { Beanstalk } from '../client/beanstalk.js';
 import type { Job } from '../client/job.js';
 import { DEFAULT_PRIORITY } from '../protocol/commands.js';
 import type { WorkerEvent } from './events.js';
 import { keepTouching } from './touch.js';
 
-/** Works one job; its result (Observable, Promise or value) decides success. */
-export type Handler = (job: Job) => ObservableInput<unknown> | unknown;
+/** Works one job; its result (an Observable, Promise, async iterable or plain value) decides success. */
+export type Handler = (job: Job) => unknown;
 
 export interface WorkOptions {
   readonly client: Beanstalk;
@@ -51,7 +66,7 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
       options.client
         .watch(tube)
         .reserve({ concurrency, until: stop$ })
-        .pipe(mergeMap((job) => runJob(job, tube, handler as Handler, options), concurrency)),
+        .pipe(mergeMap((job) => runJob(job, tube, handler, options), concurrency)),
     );
     let stopping = false;
     let done = false;
@@ -60,7 +75,9 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
       stopping = true;
       // Armed before stop$ fires: with nothing in flight, stopping ends every stream at once,
       // and done$ does not replay (a timer armed after it would hold the process for `grace`).
-      timer(grace).pipe(takeUntil(done$)).subscribe(() => kill$.next());
+      timer(grace)
+        .pipe(takeUntil(done$))
+        .subscribe(() => kill$.next());
       stop$.next();
     };
     const stopSubscription = options.stop?.subscribe(stopOnce);
@@ -90,14 +107,16 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
 function runJob(job: Job, tube: string, handler: Handler, options: WorkOptions): Observable<WorkerEvent> {
   const reservedAt = Date.now();
   const touches: Observable<WorkerEvent> =
-    options.autoTouch === false ? EMPTY : keepTouching(job, reservedAt).pipe(map(() => ({ type: 'touched', tube, job })));
+    options.autoTouch === false
+      ? EMPTY
+      : keepTouching(job, reservedAt).pipe(map(() => ({ type: 'touched', tube, job })));
   const outcome: Observable<WorkerEvent> = defer(() => toObservable(handler(job))).pipe(
     defaultIfEmpty(undefined),
     last(),
-    mergeMap((result) =>
-      job.delete().pipe(map((): WorkerEvent => ({ type: 'succeeded', tube, job, result }))),
+    mergeMap((result) => job.delete().pipe(map((): WorkerEvent => ({ type: 'succeeded', tube, job, result })))),
+    catchError((error: unknown) =>
+      job.settled ? settleFailed(job, tube, error) : retryOrBury(job, tube, error, options),
     ),
-    catchError((error: unknown) => (job.settled ? settleFailed(job, tube, error) : retryOrBury(job, tube, error, options))),
   );
   const done$ = new Subject<void>();
   return concat(
@@ -126,7 +145,8 @@ function finalizeWith<T>(signal: Subject<void>) {
 
 function toObservable(result: unknown): Observable<unknown> {
   if (result instanceof Observable) return result;
-  if (result && typeof (result as PromiseLike<unknown>).then === 'function') return from(result as PromiseLike<unknown>);
+  if (result && typeof (result as PromiseLike<unknown>).then === 'function')
+    return from(result as PromiseLike<unknown>);
   if (result && typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
     return from(result as AsyncIterable<unknown>);
   }
