@@ -191,7 +191,7 @@ describe('a pool with a server that accepts connections and never answers', () =
       );
       const timedOut = outcomes.filter((o) => o instanceof CommandTimeoutError);
       expect(timedOut.length).toBeGreaterThan(0); // those sent to the frozen server: maybe put, never retried
-      expect(timedOut.every((e) => (e).mayHaveReachedServer)).toBe(true);
+      expect(timedOut.every((e) => e.mayHaveReachedServer)).toBe(true);
       expect(pool.servers[0].state).toBe('down');
       const later = await settleWithin(
         range(0, 10).pipe(
