@@ -1,4 +1,4 @@
-import { filter, firstValueFrom, lastValueFrom, map, mergeMap, range, take } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, map, mergeMap, range, take, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { Beanstalk, InvalidArgumentError, InvalidTubeNameError, NotFoundError, work } from '../../src/index.js';
 import type { BeanstalkPool, JobRef, ServerStats, TubeStats } from '../../src/index.js';
@@ -120,6 +120,30 @@ describe('a pool: the API of one client, fanned out where it must be', () => {
     } finally {
       await weighted.close();
     }
+  });
+
+  test('empty servers hold up nobody: one lane each, all jobs on one server, all consumed', async () => {
+    const tube = freshTube();
+    // Put by key, then delete what landed elsewhere: only server 0 has jobs, servers 1 and 2 are empty.
+    const keys = Array.from({ length: 500 }, (_, i) => `k${i}`);
+    const refs = await all(range(0, 500).pipe(mergeMap((i) => pool.tube(tube).put(String(i), { key: keys[i] }))));
+    const onFirst = refs.filter((ref) => ref.server.index === 0);
+    for (const ref of refs.filter((r) => r.server.index !== 0))
+      await firstValueFrom(pool.delete(ref), { defaultValue: 0 });
+    expect(onFirst.length).toBeGreaterThan(100);
+    const started = Date.now();
+    const got = await firstValueFrom(
+      pool
+        .watch(tube)
+        .reserve({ concurrency: 1 })
+        .pipe(
+          mergeMap((job) => job.delete().pipe(map(() => job.server.index)), 3),
+          take(onFirst.length),
+          toArray(),
+        ),
+    );
+    expect(got.every((index) => index === 0)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10000);
   });
 
   test('work() takes a pool', async () => {
