@@ -38,6 +38,7 @@ export class PoolServer implements Routable {
   private readonly clientSubject = new BehaviorSubject<Beanstalk | undefined>(undefined);
   private current: Beanstalk | undefined;
   private probing: Subscription | undefined;
+  private probeClient: Beanstalk | undefined;
   private watching: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -60,6 +61,7 @@ export class PoolServer implements Routable {
     return `${this.options.name ?? 'pool'}/${this.index}`;
   }
 
+  /** This server's health now. */
   get state(): PoolServerState {
     return this.stateSubject.value;
   }
@@ -177,6 +179,7 @@ export class PoolServer implements Routable {
     clearTimeout(this.timer);
     this.probing?.unsubscribe();
     this.watching?.unsubscribe();
+    void this.probeClient?.close();
     const client = this.current;
     this.current = undefined;
     this.stateSubject.next('closed');
@@ -194,9 +197,14 @@ export class PoolServer implements Routable {
       name: `${this.name}#${++this.attempts}`,
       reconnect: false,
     });
+    this.probeClient = client;
     this.probing = client.listTubeUsed().subscribe({
-      next: () => this.onUp(client),
+      next: () => {
+        this.probeClient = undefined;
+        this.onUp(client);
+      },
       error: () => {
+        this.probeClient = undefined;
         void client.close();
         if (this.state === 'closed') return;
         this.stateSubject.next('down');

@@ -60,6 +60,7 @@ export class BeanstalkPool {
     return this.stateSubject;
   }
 
+  /** True once `close()` was called. */
   get closed(): boolean {
     return this.isClosed;
   }
