@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, Subject, map, merge, take } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, map, merge, take, timer } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import * as commands from '../protocol/commands.js';
 import { ConnectionError, InvalidArgumentError } from '../protocol/errors.js';
@@ -31,13 +31,16 @@ export class BeanstalkPool {
   private readonly watching: Subscription;
   private readonly maxJobSize: number;
   private isClosed = false;
+  private startedAt: number | undefined;
+  private readonly commandTimeoutMs: number;
 
   constructor(
     servers: readonly PoolServerSpec[],
     private readonly options: PoolOptions = {},
   ) {
     if (servers.length === 0) throw new InvalidArgumentError('a pool needs at least one server');
-    const clientOptions = { ...options, commandTimeoutMs: options.commandTimeoutMs ?? POOL_COMMAND_TIMEOUT_MS };
+    this.commandTimeoutMs = options.commandTimeoutMs ?? POOL_COMMAND_TIMEOUT_MS;
+    const clientOptions = { ...options, commandTimeoutMs: this.commandTimeoutMs };
     this.servers = servers.map((spec, index) => {
       const { url, weight = 1 } = typeof spec === 'string' ? { url: spec } : spec;
       if (!(weight > 0) || !Number.isFinite(weight)) {
@@ -162,8 +165,11 @@ export class BeanstalkPool {
       let inner: Subscription | undefined;
       let waiting: Subscription | undefined;
       const attempt = (): void => {
-        if (this.servers.some((server) => server.state === 'connecting')) {
-          waiting = this.changes.pipe(take(1)).subscribe(attempt);
+        const wait = this.startupWait();
+        if (wait !== undefined) {
+          waiting = (wait === Infinity ? this.changes : merge(this.changes, timer(wait)))
+            .pipe(take(1))
+            .subscribe(attempt);
           this.servers.forEach((server) => server.start());
           return;
         }
@@ -188,6 +194,20 @@ export class BeanstalkPool {
         inner?.unsubscribe();
       };
     });
+  }
+
+  /**
+   * How long a put waits for the first probes: while none is up, until one is (probes end
+   * within connectTimeoutMs + commandTimeoutMs); once one is, until every first probe is
+   * decided or `commandTimeoutMs` after the first put, so a server slow to answer its
+   * probe delays the start only that long. Undefined: route now.
+   */
+  private startupWait(): number | undefined {
+    if (!this.servers.some((server) => server.state === 'connecting')) return undefined;
+    this.startedAt ??= Date.now();
+    if (!this.servers.some((server) => server.up)) return Infinity;
+    const left = this.startedAt + this.commandTimeoutMs - Date.now();
+    return left > 0 ? left : undefined;
   }
 
   /** Bad arguments say so first; otherwise no server could take the put (nothing was sent). */
