@@ -1,6 +1,7 @@
 import {
   Subject,
   catchError,
+  from,
   filter,
   firstValueFrom,
   lastValueFrom,
@@ -15,6 +16,7 @@ import { Beanstalk, CommandTimeoutError, ConnectionError } from '../../src/index
 import type { BeanstalkPool, JobRef } from '../../src/index.js';
 import { settleWithin } from '../helpers/bounded.js';
 import { freshTube, sleep } from '../helpers/setup.js';
+import { freePort } from '../../src/testing/index.js';
 import { startHostileServer } from '../support/hostile-server.js';
 import type { HostileServer } from '../support/hostile-server.js';
 import { useBeanstalkdPool } from './servers.js';
@@ -212,4 +214,32 @@ describe('a pool with a server that accepts connections and never answers', () =
     }
     await pool.close();
   }, 30000);
+});
+
+describe('a pool with no server reachable', () => {
+  test('puts fail in bounded time with ConnectionError (never sent); reserve waits; close ends all', async () => {
+    const ports = [await freePort(), await freePort()];
+    const pool = Beanstalk.pool(
+      ports.map((port) => `beanstalk://127.0.0.1:${port}`),
+      { retry },
+    );
+    const put = await settleWithin(pool.put('x'), 3000);
+    expect(put.kind).toBe('error');
+    if (put.kind === 'error') {
+      expect(put.error).toBeInstanceOf(ConnectionError);
+      expect((put.error as ConnectionError).mayHaveReachedServer).toBe(false);
+    }
+    expect(await firstValueFrom(pool.state$)).toEqual(['down', 'down']);
+    let ended = false;
+    const reserving = pool
+      .watch('default')
+      .reserve()
+      .subscribe({ complete: () => (ended = true) });
+    await sleep(200);
+    expect(ended).toBe(false); // an endless stream waits for a server to come up
+    const closed = await settleWithin(from(pool.close()), 3000);
+    expect(closed.kind).toBe('value');
+    expect(ended).toBe(true);
+    reserving.unsubscribe();
+  });
 });
