@@ -122,6 +122,27 @@ describe('many jobs per connection', () => {
     expect(await tubeStat(tube, 'current-jobs-ready')).toBe(0);
   });
 
+  test('each delete leaves in the same write as the top-up reserve it makes room for', async () => {
+    const tube = freshTube();
+    await fill(tube, 30);
+    const topUps: number[] = [];
+    await lastValueFrom(
+      bs
+        .watch(tube)
+        .reserve({ concurrency: 4, connections: 1 })
+        .pipe(
+          concatMap(async (job) => {
+            const before = await rawCounter(ctx.server.port, 'cmd-reserve-with-timeout');
+            await firstValueFrom(job.delete(), { defaultValue: undefined });
+            topUps.push((await rawCounter(ctx.server.port, 'cmd-reserve-with-timeout')) - before);
+          }),
+          take(20),
+        ),
+    );
+    // When the delete's reply is back, the server has already read the reserve sent with it.
+    expect(topUps.every((n) => n === 1)).toBe(true);
+  });
+
   /**
    * Holds each job for a random part of the poll period (the tube empty), then deletes it
    * and measures the delete's round trip. Also checks the server has no waiting reserve on

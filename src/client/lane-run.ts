@@ -20,11 +20,12 @@ export interface LaneRunSettings {
 }
 
 /**
- * One lane's loop. Holding nothing, it sends one blocking `reserve` and nothing else, so no
- * settle can ever wait behind a blocking reserve. Holding a job, it tops up to `maxJobs`
- * with `reserve-with-timeout 0`, which the server answers at once; when those find the tube
- * empty it asks again every POLL_MS while it still holds jobs, and blocks again once it holds
- * none. A settle hands the lane its next reserve at once, so both leave in one write.
+ * One lane's loop. A blocking `reserve` is only ever sent alone, by a lane that holds
+ * nothing and has nothing else in flight, so no settle or touch can wait behind one. While
+ * the tube has jobs, a lane that may hold several keeps up to `maxJobs` reserved or asked for
+ * with `reserve-with-timeout 0`, which the server answers at once. Once those find the tube
+ * empty, a lane still holding jobs asks again every POLL_MS, and a lane holding none blocks.
+ * A settle hands the lane its next reserve at once, so both leave in one write.
  */
 export class LaneRun {
   private held = 0;
@@ -32,8 +33,8 @@ export class LaneRun {
   private readonly open = new Set<OpenReserve>();
   private timer: NodeJS.Timeout | undefined;
   private timerKind: 'poll' | 'deadline' | 'retry' | undefined;
-  /** The last non-blocking reserve found nothing: poll instead of topping up. */
-  private tubeEmpty = false;
+  /** The last reserve found nothing (or none was sent yet): poll or block instead of topping up. */
+  private tubeEmpty = true;
   private failures = 0;
   private badReplies = 0;
   private stopping = false;
@@ -91,7 +92,8 @@ export class LaneRun {
     }
     const room = this.settings.maxJobs - this.held - this.open.size;
     if (room <= 0) return;
-    if (this.held === 0) {
+    // Holding nothing with the tube found empty (or one job a lane, as always): block, alone.
+    if (this.held === 0 && (this.tubeEmpty || this.settings.maxJobs === 1)) {
       if (this.open.size === 0) this.send(true);
       return;
     }
