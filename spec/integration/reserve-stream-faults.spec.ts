@@ -1,5 +1,5 @@
-import { concatMap, lastValueFrom, map, take, toArray } from 'rxjs';
-import { BadReplyError, Beanstalk, ConnectionError, InvalidArgumentError } from '../../src/index.js';
+import { concatMap, filter, lastValueFrom, map, take, toArray } from 'rxjs';
+import { BadReplyError, Beanstalk, ConnectionError, InvalidArgumentError, work } from '../../src/index.js';
 import type { BeanstalkOptions, LaneEvent, ReserveStreamOptions } from '../../src/index.js';
 import { startHostileServer } from '../support/hostile-server.js';
 import type { HostileServer, HostileServerOptions } from '../support/hostile-server.js';
@@ -68,6 +68,25 @@ describe('an unreadable reply on one lane', () => {
     expect((errors[0] as { error: unknown }).error).toBeInstanceOf(BadReplyError);
     // The lane that got the bad reply was reset and came back on a new connection.
     expect(server.connections).toBe(2);
+  });
+
+  test('work() keeps running handlers after one lane got an unreadable reply', async () => {
+    const server = await badReserveServer({ badReply: 'RESERVED abc 2', badReserves: 1 });
+    const bs = client(server.url, { reconnect: fast });
+    const succeeded = await within(
+      lastValueFrom(
+        work({ client: bs, tubes: { jobs: (job) => job.text() }, concurrency: 2, autoTouch: false }).pipe(
+          filter((event) => event.type === 'succeeded'),
+          take(10),
+          toArray(),
+        ),
+      ),
+      5000,
+      'ten jobs worked',
+    );
+    expect(succeeded).toHaveLength(10);
+    // Ten deletes at least (the other lane may have been finishing one more when take() stopped).
+    expect(server.commands.filter((line) => line.startsWith('delete')).length).toBeGreaterThanOrEqual(10);
   });
 
   test('a server that only ever sends garbage ends the stream with BadReplyError, after a bounded number of tries', async () => {
