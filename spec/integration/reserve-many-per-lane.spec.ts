@@ -102,8 +102,12 @@ describe('many jobs per connection', () => {
     const tube = freshTube();
     await fill(tube, 40);
     let peak = 0;
+    let watchers = 0;
     const sampler = setInterval(() => {
-      void tubeStat(tube, 'current-jobs-reserved').then((n) => (peak = Math.max(peak, n)));
+      void rawTubeStats(ctx.server.port, tube).then((stats) => {
+        peak = Math.max(peak, stats?.['current-jobs-reserved'] ?? 0);
+        watchers = Math.max(watchers, stats?.['current-watching'] ?? 0);
+      });
     }, 10);
     const done = await lastValueFrom(
       bs
@@ -117,6 +121,7 @@ describe('many jobs per connection', () => {
     );
     clearInterval(sampler);
     expect(done).toHaveLength(40);
+    expect(watchers).toBe(1);
     expect(peak).toBeGreaterThanOrEqual(2); // the one connection really held several
     expect(peak).toBeLessThanOrEqual(4);
     expect(await tubeStat(tube, 'current-jobs-ready')).toBe(0);
