@@ -13,7 +13,7 @@ export interface LaneSource {
   readonly name?: string;
 }
 
-/** Options of a reserve stream (`TubeSet.reserve`), also taken by the job iterator and `work()`. */
+/** Options of a reserve stream (`TubeSet.reserve`); `work()` takes `concurrency` and `connections` too. */
 export interface ReserveStreamOptions {
   /** At most this many jobs are reserved and unsettled at once, across the stream. Default 1. */
   readonly concurrency?: number;
