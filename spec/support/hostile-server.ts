@@ -7,6 +7,8 @@ import { createRandom } from './random.js';
  * command lines the way beanstalkd does (a `put` line's body is skipped, not answered) and
  * answers them badly.
  *
+ * - `bad-reserve`: a healthy lane server (see `laneReply`) except that the first
+ *   `badReserves` reserves (counted over all connections) get `badReply` instead of a job.
  * - `garbage`: every command line gets one line of random non-protocol bytes + CRLF (the
  *   first byte is never an ASCII letter, no CR/LF inside).
  * - `huge-body-length`: every command line gets `OK 1000000000000\r\n` and `trailingBytes`
@@ -22,18 +24,16 @@ import { createRandom } from './random.js';
  * - `garbage-after-reply`: every command line gets a valid `INSERTED <n>\r\n`, except that on
  *   the first connection the first one is followed, in the same write, by a garbage line:
  *   the client reads a good reply and a bad one in one chunk.
- * - `bad-reserve`: a healthy lane server (see `laneReply`) except that the first
- *   `badReserves` reserves (counted over all connections) get `badReply` instead of a job.
  */
 export type HostileBehaviour =
+  | 'bad-reserve'
   | 'garbage'
   | 'huge-body-length'
   | 'line-without-end'
   | 'close-mid-body'
   | 'silent'
   | 'slow-drip'
-  | 'garbage-after-reply'
-  | 'bad-reserve';
+  | 'garbage-after-reply';
 
 export interface HostileServerOptions {
   /** Port to listen on; a free one by default. */
