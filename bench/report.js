@@ -7,7 +7,11 @@ const { serverVersion } = require('./server');
 const { median, fmtValue, fmtRatio } = require('./stats');
 
 /** How the detail column names each raw reference a client is compared with. */
-const REFERENCE_NAMES = { 'raw-pipelined': 'the 1-socket pipelined ceiling', 'raw-chained': 'raw chained' };
+const REFERENCE_NAMES = {
+  'raw-pipelined': 'the 1-socket pipelined ceiling',
+  'raw-chained': 'raw chained',
+  'rx-8-connections': "today's lanes",
+};
 
 const COMMAND = 'cd bench && npm install && npm run bench   # from the root: npm --prefix bench run bench';
 
@@ -52,6 +56,7 @@ function extraText(id, s) {
     case 'million': return `${s.extra('cpuPer100k').toFixed(2)} CPU s/100k puts; ${(s.extra('n') / 1000).toFixed(0)}k puts at ${fmtValue(s.extra('putsPerSec'), 'puts/s')}`;
     case 'big-bodies': return `${s.extra('MBps').toFixed(0)} MB/s of bodies`;
     case 'writes-256': return `${s.extra('writes')} writes for ${s.extra('n')} puts`;
+    case 'reserve-delete-conns': return `server CPU ${s.extra('serverCpuUsPerJob').toFixed(1)} µs/job`;
     default: return '';
   }
 }

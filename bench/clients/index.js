@@ -12,6 +12,8 @@ const files = {
   'raw-pipelined': './raw-pipelined',
   'raw-chained': './raw-chained',
   'rx-beanstalk': './rx-beanstalk',
+  'rx-1-connection': './rx-1-connection',
+  'rx-8-connections': './rx-8-connections',
   fivebeans: './fivebeans',
   jackd: './jackd',
   'node-beanstalk': './node-beanstalk',

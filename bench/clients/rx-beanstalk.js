@@ -31,7 +31,8 @@ function reserveUnavailable() {
   return null;
 }
 
-async function open(port) {
+/** `reserveOptions` go to every reserve stream (e.g. `{ connections: 1 }`). */
+async function open(port, reserveOptions = {}) {
   const { Beanstalk } = load();
   const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`);
   const putOptions = { priority: 0, delay: 0, ttr: 60 };
@@ -51,7 +52,7 @@ async function open(port) {
       const check = () => {
         if (!stopped && deleted + errors >= n) { stopped = true; stop.next(); }
       };
-      bs.watch('default').reserve({ concurrency, until: stop }).subscribe({
+      bs.watch('default').reserve({ concurrency, ...reserveOptions, until: stop }).subscribe({
         next: (job) => job.delete().subscribe({
           complete: () => { deleted++; progress.done++; check(); },
           error: () => { errors++; check(); },

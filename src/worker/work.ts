@@ -31,6 +31,8 @@ export interface WorkOptions {
   readonly tubes: Readonly<Record<string, Handler>>;
   /** Jobs worked at once per tube (each on its own lane). Default 1. */
   readonly concurrency?: number;
+  /** Lanes per tube, each holding up to concurrency/connections jobs. Default: `concurrency`. */
+  readonly connections?: number;
   /** Attempts before a failing job is buried. Default 5. */
   readonly maxAttempts?: number;
   /** Seconds to delay a failed job, from how often it was released already. Default 2^releases, at most 1 h. */
@@ -66,7 +68,7 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
     const streams = Object.entries(options.tubes).map(([tube, handler]) =>
       options.client
         .watch(tube)
-        .reserve({ concurrency, until: stop$ })
+        .reserve({ concurrency, connections: options.connections, until: stop$ })
         .pipe(mergeMap((job) => runJob(job, tube, handler, options), concurrency)),
     );
     let stopping = false;
