@@ -1,0 +1,291 @@
+import { Subject, filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import type { DataPoint, Histogram, MetricData } from '@opentelemetry/sdk-metrics';
+import { Beanstalk, work } from '../../src/index.js';
+import { openTelemetry } from '../../src/otel/index.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { rawJobStats } from '../helpers/raw.js';
+import { freshTube, useBeanstalkd } from '../helpers/setup.js';
+
+/** A tracer and a meter that keep everything in memory, and a client reporting to them. */
+function setup(url: string, options: { clientSpans?: boolean } = {}) {
+  const spans = new InMemorySpanExporter();
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const telemetry = openTelemetry({ tracerProvider, meterProvider, ...options });
+  const bs = Beanstalk.connect(url, { name: 'otel', telemetry });
+  /** Every metric as exported by a collection now. */
+  const collect = async (): Promise<MetricData[]> => {
+    exporter.reset();
+    await reader.forceFlush();
+    return exporter.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics));
+  };
+  return { spans, bs, collect, tracer: tracerProvider.getTracer('spec'), shutdown: () => meterProvider.shutdown() };
+}
+
+const byName = (spans: ReadableSpan[], name: string) => spans.filter((s) => s.name === name);
+const attrs = (span: ReadableSpan | undefined) => span?.attributes ?? {};
+const childOf = (child: ReadableSpan | undefined, parent: ReadableSpan | undefined) =>
+  child?.parentSpanContext?.spanId === parent?.spanContext().spanId;
+
+function points(metrics: MetricData[], name: string): DataPoint<number | Histogram>[] {
+  return metrics
+    .filter((m) => m.descriptor.name === name)
+    .flatMap((m) => m.dataPoints as DataPoint<number | Histogram>[]);
+}
+function value(metrics: MetricData[], name: string, match: Record<string, unknown>): number | undefined {
+  const point = points(metrics, name).find((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v));
+  if (!point) return undefined;
+  return typeof point.value === 'number' ? point.value : point.value.count;
+}
+
+describe('OpenTelemetry (rx-beanstalk/otel) against a real beanstalkd', () => {
+  const ctx = useBeanstalkd();
+  const contextManager = new AsyncLocalStorageContextManager();
+  beforeAll(() => context.setGlobalContextManager(contextManager.enable()));
+  afterAll(() => context.disable());
+
+  test('put → process → delete: a PRODUCER, a CONSUMER and a settle span with the conventions’ attributes', async () => {
+    const { spans, bs, tracer, shutdown } = setup(ctx.server.url);
+    const tube = freshTube('otel');
+    try {
+      const id = await firstValueFrom(bs.tube(tube).put('hello', { priority: 7, ttr: 30 }));
+      let handlerSaw: string | undefined;
+      const stop = new Subject<void>();
+      const events = work({
+        client: bs,
+        tubes: {
+          [tube]: async (job) => {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            // Active while the handler runs, across its awaits: the handler's own spans are children.
+            tracer.startActiveSpan('send email', (span) => span.end());
+            handlerSaw = trace.getActiveSpan() ? 'active' : 'none';
+            return job.text();
+          },
+        },
+        stop,
+      });
+      const succeeded = firstValueFrom(events.pipe(filter((e) => e.type === 'succeeded')));
+      await succeeded;
+      stop.next();
+      expect(handlerSaw).toBe('active');
+
+      const finished = spans.getFinishedSpans();
+      const [put] = byName(finished, `put ${tube}`);
+      const [process] = byName(finished, `process ${tube}`);
+      const [settle] = byName(finished, `delete ${tube}`);
+      const [inner] = byName(finished, 'send email');
+      expect(put?.kind).toBe(SpanKind.PRODUCER);
+      expect(attrs(put)).toMatchObject({
+        'messaging.system': 'beanstalkd',
+        'messaging.destination.name': tube,
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'put',
+        'messaging.message.id': String(id),
+        'messaging.message.body.size': 5,
+        'messaging.beanstalkd.job.priority': 7,
+        'messaging.beanstalkd.job.ttr': 30,
+        'server.address': '127.0.0.1',
+        'server.port': ctx.server.port,
+      });
+      expect(process?.kind).toBe(SpanKind.CONSUMER);
+      expect(attrs(process)).toMatchObject({
+        'messaging.system': 'beanstalkd',
+        'messaging.destination.name': tube,
+        'messaging.operation.type': 'process',
+        'messaging.message.id': String(id),
+        'messaging.beanstalkd.job.outcome': 'succeeded',
+      });
+      expect(process?.status.code).toBe(SpanStatusCode.UNSET);
+      expect(settle?.kind).toBe(SpanKind.CLIENT);
+      expect(attrs(settle)).toMatchObject({
+        'messaging.operation.type': 'settle',
+        'messaging.operation.name': 'delete',
+        'messaging.message.id': String(id),
+        'messaging.destination.name': tube,
+      });
+      expect(childOf(settle, process)).toBe(true);
+      expect(childOf(inner, process)).toBe(true);
+      // Other commands (the reserve, stats) make no spans unless asked for.
+      expect(finished.filter((s) => s.name.startsWith('reserve'))).toHaveLength(0);
+      expect(await rawJobStats(ctx.server.port, id)).toBeUndefined();
+    } finally {
+      await bs.close();
+      await shutdown();
+    }
+  });
+
+  test('a retry: the process span records the exception and the release delay; the job is delayed on the server', async () => {
+    const { spans, bs, shutdown } = setup(ctx.server.url);
+    const tube = freshTube('otel');
+    try {
+      const id = await firstValueFrom(bs.tube(tube).put('flaky'));
+      const stop = new Subject<void>();
+      const events = work({
+        client: bs,
+        tubes: {
+          [tube]: () => {
+            throw new TypeError('smtp down');
+          },
+        },
+        backoff: () => 7,
+        stop,
+      });
+      await firstValueFrom(events.pipe(filter((e) => e.type === 'retried')));
+      stop.next();
+      const finished = spans.getFinishedSpans();
+      const [process] = byName(finished, `process ${tube}`);
+      const [release] = byName(finished, `release ${tube}`);
+      expect(attrs(process)).toMatchObject({
+        'messaging.beanstalkd.job.outcome': 'retried',
+        'messaging.beanstalkd.job.delay': 7,
+        'error.type': 'TypeError',
+      });
+      expect(process?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'smtp down' });
+      const exception = process?.events.find((e) => e.name === 'exception');
+      expect(exception?.attributes).toMatchObject({ 'exception.type': 'TypeError', 'exception.message': 'smtp down' });
+      expect(attrs(release)).toMatchObject({
+        'messaging.operation.type': 'settle',
+        'messaging.operation.name': 'release',
+        'messaging.message.id': String(id),
+        'messaging.beanstalkd.job.delay': 7,
+      });
+      expect(childOf(release, process)).toBe(true);
+      expect((await rawJobStats(ctx.server.port, id))?.state).toBe('delayed');
+    } finally {
+      await bs.close();
+      await shutdown();
+    }
+  });
+
+  test('a bury: outcome buried, a bury settle span, the job buried on the server', async () => {
+    const { spans, bs, shutdown } = setup(ctx.server.url);
+    const tube = freshTube('otel');
+    try {
+      const id = await firstValueFrom(bs.tube(tube).put('poison'));
+      const stop = new Subject<void>();
+      const events = work({
+        client: bs,
+        tubes: { [tube]: () => Promise.reject(new RangeError('bad input')) },
+        maxAttempts: 1,
+        stop,
+      });
+      await firstValueFrom(events.pipe(filter((e) => e.type === 'buried')));
+      stop.next();
+      const finished = spans.getFinishedSpans();
+      const [process] = byName(finished, `process ${tube}`);
+      const [bury] = byName(finished, `bury ${tube}`);
+      expect(attrs(process)).toMatchObject({
+        'messaging.beanstalkd.job.outcome': 'buried',
+        'error.type': 'RangeError',
+      });
+      expect(process?.status.code).toBe(SpanStatusCode.ERROR);
+      expect(attrs(bury)).toMatchObject({ 'messaging.operation.name': 'bury', 'messaging.message.id': String(id) });
+      expect(childOf(bury, process)).toBe(true);
+      expect((await rawJobStats(ctx.server.port, id))?.state).toBe('buried');
+    } finally {
+      await bs.close();
+      await shutdown();
+    }
+  });
+
+  test('metric values after a known run: puts, jobs by outcome, settles, durations, queue depth', async () => {
+    const { bs, collect, shutdown } = setup(ctx.server.url);
+    const [tube, idle] = [freshTube('otel'), freshTube('otel')];
+    try {
+      for (const body of ['ok', 'ok', 'fail']) await firstValueFrom(bs.tube(tube).put(body));
+      await firstValueFrom(bs.tube(idle).put('waits'));
+      const stop = new Subject<void>();
+      const handled = lastValueFrom(
+        work({
+          client: bs,
+          tubes: { [tube]: (job) => (job.text() === 'fail' ? Promise.reject(new Error('no')) : 'done') },
+          maxAttempts: 1,
+          stop,
+        }).pipe(
+          filter((e) => e.type === 'succeeded' || e.type === 'buried'),
+          take(3),
+          toArray(),
+        ),
+      );
+      expect(await handled).toHaveLength(3);
+      stop.next();
+      const metrics = await collect();
+      const put = { 'messaging.destination.name': tube, 'messaging.operation.name': 'put' };
+      expect(value(metrics, 'messaging.client.sent.messages', put)).toBe(3);
+      expect(value(metrics, 'messaging.client.sent.messages', { 'messaging.destination.name': idle })).toBe(1);
+      expect(value(metrics, 'messaging.client.operation.duration', put)).toBe(3); // histogram count
+      expect(value(metrics, 'messaging.client.consumed.messages', { 'messaging.destination.name': tube })).toBe(3);
+      const outcome = (o: string) => ({ 'messaging.destination.name': tube, 'messaging.beanstalkd.job.outcome': o });
+      expect(value(metrics, 'messaging.beanstalkd.processed.messages', outcome('succeeded'))).toBe(2);
+      expect(value(metrics, 'messaging.beanstalkd.processed.messages', outcome('buried'))).toBe(1);
+      expect(value(metrics, 'messaging.process.duration', outcome('succeeded'))).toBe(2);
+      expect(value(metrics, 'messaging.process.duration', { ...outcome('buried'), 'error.type': 'Error' })).toBe(1);
+      const settled = (op: string) => ({ 'messaging.destination.name': tube, 'messaging.operation.name': op });
+      expect(value(metrics, 'messaging.beanstalkd.client.settled.messages', settled('delete'))).toBe(2);
+      expect(value(metrics, 'messaging.beanstalkd.client.settled.messages', settled('bury'))).toBe(1);
+      const depth = (t: string, state: string) =>
+        value(metrics, 'messaging.beanstalkd.queue.depth', {
+          'messaging.destination.name': t,
+          'messaging.beanstalkd.job.state': state,
+        });
+      expect(depth(tube, 'buried')).toBe(1);
+      expect(depth(tube, 'ready')).toBe(0);
+      expect(depth(idle, 'ready')).toBe(1);
+      expect(depth(idle, 'reserved')).toBe(0);
+    } finally {
+      await bs.close();
+      await shutdown();
+    }
+  });
+
+  test('reconnects are counted', async () => {
+    const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: ctx.server.port } });
+    const { bs, collect, shutdown } = setup(proxy.url, {});
+    try {
+      await firstValueFrom(bs.listTubes());
+      proxy.cutAll();
+      await firstValueFrom(bs.state$.pipe(filter((s) => s === 'reconnecting')));
+      await firstValueFrom(bs.state$.pipe(filter((s) => s === 'connected')));
+      await firstValueFrom(bs.listTubes());
+      expect(value(await collect(), 'messaging.beanstalkd.client.reconnects', { 'server.port': proxy.port })).toBe(1);
+    } finally {
+      await bs.close();
+      await shutdown();
+      await proxy.close();
+    }
+  });
+
+  test('clientSpans: CLIENT spans for other commands too, not for the library’s own stats polls', async () => {
+    const { spans, bs, collect, shutdown } = setup(ctx.server.url, { clientSpans: true });
+    const tube = freshTube('otel');
+    try {
+      await firstValueFrom(bs.tube(tube).put('x'));
+      const job = await firstValueFrom(bs.watch(tube).reserveOne({ timeout: 1 }));
+      await firstValueFrom(bs.tube(tube).stats());
+      await lastValueFrom(job.delete(), { defaultValue: undefined });
+      await collect(); // polls stats-tube for the gauge
+      const names = spans.getFinishedSpans().map((s) => s.name);
+      expect(names).toEqual([`put ${tube}`, `reserve ${tube}`, `stats-tube ${tube}`, 'delete']);
+      const [reserve] = byName(spans.getFinishedSpans(), `reserve ${tube}`);
+      expect(attrs(reserve)).toMatchObject({
+        'messaging.operation.type': 'receive',
+        'messaging.message.id': String(job.id),
+      });
+    } finally {
+      await bs.close();
+      await shutdown();
+    }
+  });
+});
