@@ -12,6 +12,7 @@ const files = {
   'raw-pipelined': './raw-pipelined',
   'raw-chained': './raw-chained',
   'rx-beanstalk': './rx-beanstalk',
+  'rx-beanstalk-otel': './rx-beanstalk-otel',
   fivebeans: './fivebeans',
   jackd: './jackd',
   'node-beanstalk': './node-beanstalk',

@@ -8,9 +8,9 @@ const progress = require('../progress');
 // BENCH_RX_DIST points at another build (e.g. a checkout of an older commit) to compare.
 const DIST = path.resolve(process.env.BENCH_RX_DIST || path.join(__dirname, '../../dist/cjs/index.js'));
 
-function load() {
+function load(dist = DIST) {
   try {
-    return require(DIST);
+    return require(dist);
   } catch (err) {
     return null;
   }
@@ -31,9 +31,10 @@ function reserveUnavailable() {
   return null;
 }
 
-async function open(port) {
-  const { Beanstalk } = load();
-  const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`);
+/** `connectOptions` and `dist`: for the rx-beanstalk-otel adapter (telemetry on, another build). */
+async function open(port, connectOptions = {}, dist = DIST) {
+  const { Beanstalk } = load(dist);
+  const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`, connectOptions);
   const putOptions = { priority: 0, delay: 0, ttr: 60 };
   return {
     bs,
@@ -71,4 +72,5 @@ module.exports = {
   unavailable,
   reserveUnavailable,
   open,
+  DIST,
 };
