@@ -1,4 +1,4 @@
-import { Subject, filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { Subject, filter, firstValueFrom, lastValueFrom, switchMap, take, timer, toArray } from 'rxjs';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -200,6 +200,41 @@ describe('OpenTelemetry (rx-beanstalk/otel) against a real beanstalkd', () => {
     }
   });
 
+  test('a handler still running when the grace period ends: outcome abandoned, the job back to ready', async () => {
+    const { spans, bs, shutdown } = setup(ctx.server.url);
+    const tube = freshTube('otel');
+    try {
+      const id = await firstValueFrom(bs.tube(tube).put('slow'));
+      const stop = new Subject<void>();
+      const events = work({
+        client: bs,
+        tubes: { [tube]: () => new Promise(() => undefined) },
+        gracePeriodMs: 50,
+        stop,
+      });
+      const ended = lastValueFrom(events, { defaultValue: undefined });
+      await firstValueFrom(
+        timer(0, 20).pipe(
+          switchMap(() => rawJobStats(ctx.server.port, id)),
+          filter((stats) => stats?.state === 'reserved'),
+        ),
+      );
+      stop.next();
+      await ended;
+      const [process] = byName(spans.getFinishedSpans(), `process ${tube}`);
+      expect(attrs(process)).toMatchObject({ 'messaging.beanstalkd.job.outcome': 'abandoned' });
+      await firstValueFrom(
+        timer(0, 20).pipe(
+          switchMap(() => rawJobStats(ctx.server.port, id)),
+          filter((stats) => stats?.state === 'ready'),
+        ),
+      );
+    } finally {
+      await bs.close();
+      await shutdown();
+    }
+  });
+
   test('metric values after a known run: puts, jobs by outcome, settles, durations, queue depth', async () => {
     const { bs, collect, shutdown } = setup(ctx.server.url);
     const [tube, idle] = [freshTube('otel'), freshTube('otel')];
@@ -283,6 +318,27 @@ describe('OpenTelemetry (rx-beanstalk/otel) against a real beanstalkd', () => {
         'messaging.operation.type': 'receive',
         'messaging.message.id': String(job.id),
       });
+    } finally {
+      await bs.close();
+      await shutdown();
+    }
+  });
+});
+
+describe('OpenTelemetry: a put the server refuses', () => {
+  const ctx = useBeanstalkd({ maxJobSize: 8 });
+
+  test('the put span fails with the error class as error.type, and the put is counted with it', async () => {
+    const { spans, bs, collect, shutdown } = setup(ctx.server.url);
+    const tube = freshTube('otel');
+    try {
+      await expect(firstValueFrom(bs.tube(tube).put('more than eight bytes'))).rejects.toThrow('JOB_TOO_BIG');
+      const [put] = byName(spans.getFinishedSpans(), `put ${tube}`);
+      expect(put?.status.code).toBe(SpanStatusCode.ERROR);
+      expect(attrs(put)).toMatchObject({ 'error.type': 'JobTooBigError' });
+      expect(attrs(put)['messaging.message.id']).toBeUndefined();
+      const failed = { 'messaging.destination.name': tube, 'error.type': 'JobTooBigError' };
+      expect(value(await collect(), 'messaging.client.sent.messages', failed)).toBe(1);
     } finally {
       await bs.close();
       await shutdown();
