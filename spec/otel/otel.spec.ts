@@ -1,5 +1,5 @@
 import { Subject, filter, firstValueFrom, lastValueFrom, switchMap, take, timer, toArray } from 'rxjs';
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -11,13 +11,14 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { DataPoint, Histogram, MetricData } from '@opentelemetry/sdk-metrics';
 import { Beanstalk, work } from '../../src/index.js';
-import { openTelemetry } from '../../src/otel/index.js';
+import { openTelemetry, withTraceContext } from '../../src/otel/index.js';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { rawJobStats } from '../helpers/raw.js';
 import { freshTube, useBeanstalkd } from '../helpers/setup.js';
 
 /** A tracer and a meter that keep everything in memory, and a client reporting to them. */
-function setup(url: string, options: { clientSpans?: boolean } = {}) {
+function setup(url: string, options: { clientSpans?: boolean; traceContext?: 'json' | 'none' } = {}) {
   const spans = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
@@ -232,6 +233,37 @@ describe('OpenTelemetry (rx-beanstalk/otel) against a real beanstalkd', () => {
     } finally {
       await bs.close();
       await shutdown();
+    }
+  });
+
+  test('trace context across the queue, opt-in: withTraceContext adds traceparent, the process span links to it', async () => {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const plain = setup(ctx.server.url);
+    const linked = setup(ctx.server.url, { traceContext: 'json' });
+    const tube = freshTube('otel');
+    try {
+      const checkout = plain.tracer.startSpan('checkout');
+      const value = context.with(trace.setSpan(context.active(), checkout), () => withTraceContext({ to: 'a@b.c' }));
+      checkout.end();
+      expect(Object.keys(value).sort()).toEqual(['to', 'traceparent']);
+      expect(value.traceparent).toBe(`00-${checkout.spanContext().traceId}-${checkout.spanContext().spanId}-01`);
+      for (const client of [plain, linked]) {
+        await firstValueFrom(client.bs.tube(tube).putJson(value));
+        const stop = new Subject<void>();
+        const events = work({ client: client.bs, tubes: { [tube]: (job) => job.json<{ to: string }>().to }, stop });
+        await firstValueFrom(events.pipe(filter((e) => e.type === 'succeeded')));
+        stop.next();
+      }
+      const [unlinked] = byName(plain.spans.getFinishedSpans(), `process ${tube}`);
+      const [process] = byName(linked.spans.getFinishedSpans(), `process ${tube}`);
+      expect(unlinked?.links).toEqual([]); // off by default: bodies are not looked into
+      expect(process?.links.map((l) => l.context.spanId)).toEqual([checkout.spanContext().spanId]);
+      expect(process?.links[0]?.context.traceId).toBe(checkout.spanContext().traceId);
+      expect(process?.spanContext().traceId).not.toBe(checkout.spanContext().traceId); // a link, not the parent
+    } finally {
+      propagation.disable();
+      await Promise.all([plain.bs.close(), linked.bs.close()]);
+      await Promise.all([plain.shutdown(), linked.shutdown()]);
     }
   });
 

@@ -17,6 +17,8 @@ import { QueueDepth } from './queue-depth.js';
 import type { QueueDepthOptions } from './queue-depth.js';
 
 export type { QueueDepthOptions } from './queue-depth.js';
+export { withTraceContext } from './trace-context.js';
+export type { TraceContextFields } from './trace-context.js';
 export * from './conventions.js';
 
 /** Where `openTelemetry()` reports, and what it reports beyond the defaults. */
@@ -29,6 +31,11 @@ export interface OpenTelemetryOptions {
   readonly clientSpans?: boolean;
   /** The queue-depth gauge's tubes and polling, or false for none. Default: every tube, at most once a second. */
   readonly queueDepth?: QueueDepthOptions | false;
+  /**
+   * 'json': process spans link to the trace context a JSON job carries in `traceparent`
+   * (see `withTraceContext`). Default 'none': bodies are never looked into.
+   */
+  readonly traceContext?: 'none' | 'json';
 }
 
 /**
@@ -46,7 +53,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Telemetry {
       return new CommandObserver(instruments, address, options.clientSpans === true, onState, client.name);
     },
     processJob<E extends { readonly type: string }>(tube: string, job: Job, handling: Observable<E>): Observable<E> {
-      return processJob(instruments, tube, job, handling);
+      return processJob(instruments, tube, job, handling, options.traceContext === 'json');
     },
   };
 }

@@ -6,6 +6,7 @@ import type { WorkerEvent } from '../worker/events.js';
 import * as C from './conventions.js';
 import { TUBE_KEY, failSpan } from './command-observer.js';
 import type { Instruments } from './instruments.js';
+import { linkFromJob } from './trace-context.js';
 
 /** How a worker's handling of a job ended, from its events. */
 type Outcome = 'succeeded' | 'retried' | 'buried' | 'settle_failed' | 'abandoned';
@@ -21,13 +22,14 @@ export function processJob<E extends { readonly type: string }>(
   tube: string,
   job: Job,
   handling: Observable<E>,
+  traceContext: boolean,
 ): Observable<E> {
   const tracing = instruments.tracing;
   if (!tracing && !instruments.metering) return handling;
   return new Observable<E>((subscriber) => {
     const startedAt = performance.now();
     const parent = context.active();
-    const span = tracing ? startProcessSpan(instruments, tube, job, parent) : undefined;
+    const span = tracing ? startProcessSpan(instruments, tube, job, parent, traceContext) : undefined;
     let outcome: Outcome = 'abandoned';
     let failure: unknown;
     let ended = false;
@@ -96,8 +98,16 @@ export function processJob<E extends { readonly type: string }>(
   });
 }
 
-function startProcessSpan(instruments: Instruments, tube: string, job: Job, parent: Context): Span {
-  const span = instruments.tracer.startSpan(`process ${tube}`, { kind: SpanKind.CONSUMER }, parent);
+function startProcessSpan(
+  instruments: Instruments,
+  tube: string,
+  job: Job,
+  parent: Context,
+  traceContext: boolean,
+): Span {
+  // The job's creation context, when asked to look for one, is a link (the conventions' default), not the parent.
+  const links = traceContext ? linkFromJob(job.body) : undefined;
+  const span = instruments.tracer.startSpan(`process ${tube}`, { kind: SpanKind.CONSUMER, links }, parent);
   if (span.isRecording()) {
     span.setAttributes({
       [C.ATTR_SYSTEM]: C.SYSTEM,
