@@ -19,7 +19,6 @@ import type { QueueDepthOptions } from './queue-depth.js';
 export type { QueueDepthOptions } from './queue-depth.js';
 export { withTraceContext } from './trace-context.js';
 export type { TraceContextFields } from './trace-context.js';
-export * from './conventions.js';
 
 /** Where `openTelemetry()` reports, and what it reports beyond the defaults. */
 export interface OpenTelemetryOptions {

@@ -1,61 +1,15 @@
-import { Subject, filter, firstValueFrom, lastValueFrom, switchMap, take, timer, toArray } from 'rxjs';
+import { Subject, filter, firstValueFrom, lastValueFrom, switchMap, timer } from 'rxjs';
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
-import type { DataPoint, Histogram, MetricData } from '@opentelemetry/sdk-metrics';
-import { Beanstalk, work } from '../../src/index.js';
-import { openTelemetry, withTraceContext } from '../../src/otel/index.js';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { startFaultProxy } from '../support/fault-proxy.js';
+import { work } from '../../src/index.js';
+import { withTraceContext } from '../../src/otel/index.js';
 import { rawJobStats } from '../helpers/raw.js';
 import { freshTube, useBeanstalkd } from '../helpers/setup.js';
+import { attrs, byName, childOf, setup, useContextManager } from './harness.js';
 
-/** A tracer and a meter that keep everything in memory, and a client reporting to them. */
-function setup(url: string, options: { clientSpans?: boolean; traceContext?: 'json' | 'none' } = {}) {
-  const spans = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
-  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const telemetry = openTelemetry({ tracerProvider, meterProvider, ...options });
-  const bs = Beanstalk.connect(url, { name: 'otel', telemetry });
-  /** Every metric as exported by a collection now. */
-  const collect = async (): Promise<MetricData[]> => {
-    exporter.reset();
-    await reader.forceFlush();
-    return exporter.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics));
-  };
-  return { spans, bs, collect, tracer: tracerProvider.getTracer('spec'), shutdown: () => meterProvider.shutdown() };
-}
-
-const byName = (spans: ReadableSpan[], name: string) => spans.filter((s) => s.name === name);
-const attrs = (span: ReadableSpan | undefined) => span?.attributes ?? {};
-const childOf = (child: ReadableSpan | undefined, parent: ReadableSpan | undefined) =>
-  child?.parentSpanContext?.spanId === parent?.spanContext().spanId;
-
-function points(metrics: MetricData[], name: string): DataPoint<number | Histogram>[] {
-  return metrics
-    .filter((m) => m.descriptor.name === name)
-    .flatMap((m) => m.dataPoints as DataPoint<number | Histogram>[]);
-}
-function value(metrics: MetricData[], name: string, match: Record<string, unknown>): number | undefined {
-  const point = points(metrics, name).find((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v));
-  if (!point) return undefined;
-  return typeof point.value === 'number' ? point.value : point.value.count;
-}
-
-describe('OpenTelemetry (rx-beanstalk/otel) against a real beanstalkd', () => {
+describe('OpenTelemetry spans (rx-beanstalk/otel) against a real beanstalkd', () => {
   const ctx = useBeanstalkd();
-  const contextManager = new AsyncLocalStorageContextManager();
-  beforeAll(() => context.setGlobalContextManager(contextManager.enable()));
-  afterAll(() => context.disable());
+  useContextManager();
 
   test('put → process → delete: a PRODUCER, a CONSUMER and a settle span with the conventions’ attributes', async () => {
     const { spans, bs, tracer, shutdown } = setup(ctx.server.url);
@@ -267,73 +221,6 @@ describe('OpenTelemetry (rx-beanstalk/otel) against a real beanstalkd', () => {
     }
   });
 
-  test('metric values after a known run: puts, jobs by outcome, settles, durations, queue depth', async () => {
-    const { bs, collect, shutdown } = setup(ctx.server.url);
-    const [tube, idle] = [freshTube('otel'), freshTube('otel')];
-    try {
-      for (const body of ['ok', 'ok', 'fail']) await firstValueFrom(bs.tube(tube).put(body));
-      await firstValueFrom(bs.tube(idle).put('waits'));
-      const stop = new Subject<void>();
-      const handled = lastValueFrom(
-        work({
-          client: bs,
-          tubes: { [tube]: (job) => (job.text() === 'fail' ? Promise.reject(new Error('no')) : 'done') },
-          maxAttempts: 1,
-          stop,
-        }).pipe(
-          filter((e) => e.type === 'succeeded' || e.type === 'buried'),
-          take(3),
-          toArray(),
-        ),
-      );
-      expect(await handled).toHaveLength(3);
-      stop.next();
-      const metrics = await collect();
-      const put = { 'messaging.destination.name': tube, 'messaging.operation.name': 'put' };
-      expect(value(metrics, 'messaging.client.sent.messages', put)).toBe(3);
-      expect(value(metrics, 'messaging.client.sent.messages', { 'messaging.destination.name': idle })).toBe(1);
-      expect(value(metrics, 'messaging.client.operation.duration', put)).toBe(3); // histogram count
-      expect(value(metrics, 'messaging.client.consumed.messages', { 'messaging.destination.name': tube })).toBe(3);
-      const outcome = (o: string) => ({ 'messaging.destination.name': tube, 'messaging.beanstalkd.job.outcome': o });
-      expect(value(metrics, 'messaging.beanstalkd.processed.messages', outcome('succeeded'))).toBe(2);
-      expect(value(metrics, 'messaging.beanstalkd.processed.messages', outcome('buried'))).toBe(1);
-      expect(value(metrics, 'messaging.process.duration', outcome('succeeded'))).toBe(2);
-      expect(value(metrics, 'messaging.process.duration', { ...outcome('buried'), 'error.type': 'Error' })).toBe(1);
-      const settled = (op: string) => ({ 'messaging.destination.name': tube, 'messaging.operation.name': op });
-      expect(value(metrics, 'messaging.beanstalkd.client.settled.messages', settled('delete'))).toBe(2);
-      expect(value(metrics, 'messaging.beanstalkd.client.settled.messages', settled('bury'))).toBe(1);
-      const depth = (t: string, state: string) =>
-        value(metrics, 'messaging.beanstalkd.queue.depth', {
-          'messaging.destination.name': t,
-          'messaging.beanstalkd.job.state': state,
-        });
-      expect(depth(tube, 'buried')).toBe(1);
-      expect(depth(tube, 'ready')).toBe(0);
-      expect(depth(idle, 'ready')).toBe(1);
-      expect(depth(idle, 'reserved')).toBe(0);
-    } finally {
-      await bs.close();
-      await shutdown();
-    }
-  });
-
-  test('reconnects are counted', async () => {
-    const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: ctx.server.port } });
-    const { bs, collect, shutdown } = setup(proxy.url, {});
-    try {
-      await firstValueFrom(bs.listTubes());
-      proxy.cutAll();
-      await firstValueFrom(bs.state$.pipe(filter((s) => s === 'reconnecting')));
-      await firstValueFrom(bs.state$.pipe(filter((s) => s === 'connected')));
-      await firstValueFrom(bs.listTubes());
-      expect(value(await collect(), 'messaging.beanstalkd.client.reconnects', { 'server.port': proxy.port })).toBe(1);
-    } finally {
-      await bs.close();
-      await shutdown();
-      await proxy.close();
-    }
-  });
-
   test('clientSpans: CLIENT spans for other commands too, not for the library’s own stats polls', async () => {
     const { spans, bs, collect, shutdown } = setup(ctx.server.url, { clientSpans: true });
     const tube = freshTube('otel');
@@ -350,27 +237,6 @@ describe('OpenTelemetry (rx-beanstalk/otel) against a real beanstalkd', () => {
         'messaging.operation.type': 'receive',
         'messaging.message.id': String(job.id),
       });
-    } finally {
-      await bs.close();
-      await shutdown();
-    }
-  });
-});
-
-describe('OpenTelemetry: a put the server refuses', () => {
-  const ctx = useBeanstalkd({ maxJobSize: 8 });
-
-  test('the put span fails with the error class as error.type, and the put is counted with it', async () => {
-    const { spans, bs, collect, shutdown } = setup(ctx.server.url);
-    const tube = freshTube('otel');
-    try {
-      await expect(firstValueFrom(bs.tube(tube).put('more than eight bytes'))).rejects.toThrow('JOB_TOO_BIG');
-      const [put] = byName(spans.getFinishedSpans(), `put ${tube}`);
-      expect(put?.status.code).toBe(SpanStatusCode.ERROR);
-      expect(attrs(put)).toMatchObject({ 'error.type': 'JobTooBigError' });
-      expect(attrs(put)['messaging.message.id']).toBeUndefined();
-      const failed = { 'messaging.destination.name': tube, 'error.type': 'JobTooBigError' };
-      expect(value(await collect(), 'messaging.client.sent.messages', failed)).toBe(1);
     } finally {
       await bs.close();
       await shutdown();
