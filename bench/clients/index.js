@@ -12,11 +12,11 @@ const files = {
   'raw-pipelined': './raw-pipelined',
   'raw-chained': './raw-chained',
   'rx-beanstalk': './rx-beanstalk',
-  'rx-beanstalk-otel': './rx-beanstalk-otel',
   fivebeans: './fivebeans',
   jackd: './jackd',
   'node-beanstalk': './node-beanstalk',
   beanstalkd: './beanstalkd',
+  'rx-beanstalk-otel': './rx-beanstalk-otel',
 };
 
 for (const [key, file] of Object.entries(files)) {

@@ -8,9 +8,9 @@ const progress = require('../progress');
 // BENCH_RX_DIST points at another build (e.g. a checkout of an older commit) to compare.
 const DIST = path.resolve(process.env.BENCH_RX_DIST || path.join(__dirname, '../../dist/cjs/index.js'));
 
-function load(dist = DIST) {
+function load() {
   try {
-    return require(dist);
+    return require(DIST);
   } catch (err) {
     return null;
   }
@@ -31,10 +31,9 @@ function reserveUnavailable() {
   return null;
 }
 
-/** `connectOptions` and `dist`: for the rx-beanstalk-otel adapter (telemetry on, another build). */
-async function open(port, connectOptions = {}, dist = DIST) {
-  const { Beanstalk } = load(dist);
-  const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`, connectOptions);
+async function open(port) {
+  const { Beanstalk } = load();
+  const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`);
   const putOptions = { priority: 0, delay: 0, ttr: 60 };
   return {
     bs,
@@ -72,5 +71,4 @@ module.exports = {
   unavailable,
   reserveUnavailable,
   open,
-  DIST,
 };
