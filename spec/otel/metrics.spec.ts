@@ -1,6 +1,7 @@
-import { Subject, filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { BehaviorSubject, Subject, filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import type { MetricData } from '@opentelemetry/sdk-metrics';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { work } from '../../src/index.js';
+import { Beanstalk, work } from '../../src/index.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { freshTube, useBeanstalkd } from '../helpers/setup.js';
 import { attrs, byName, setup, useContextManager, value } from './harness.js';
@@ -53,6 +54,37 @@ describe('OpenTelemetry metrics (rx-beanstalk/otel) against a real beanstalkd', 
       expect(depth(tube, 'ready')).toBe(0);
       expect(depth(idle, 'ready')).toBe(1);
       expect(depth(idle, 'reserved')).toBe(0);
+      const server = { 'server.address': '127.0.0.1', 'server.port': ctx.server.port };
+      expect(
+        value(metrics, 'messaging.beanstalkd.queue.depth', { ...server, 'messaging.destination.name': idle }),
+      ).toBe(1);
+    } finally {
+      await bs.close();
+      await shutdown();
+    }
+  });
+
+  test('queue depth from snapshots given instead of polls (the shape monitor() emits)', async () => {
+    const tube = freshTube('otel');
+    const probe = Beanstalk.connect(ctx.server.url);
+    await firstValueFrom(probe.tube(tube).put('one'));
+    await firstValueFrom(probe.tube(tube).put('two', { delay: 60 }));
+    const stats = await firstValueFrom(probe.tube(tube).stats());
+    await probe.close();
+    const snapshots = new BehaviorSubject({ tubes: [{ name: tube, stats }] });
+    const { bs, collect, shutdown } = setup(ctx.server.url, { queueDepth: { snapshots } });
+    try {
+      await firstValueFrom(bs.listTubes()); // connected: it would be polled, were it not for the snapshots
+      const depth = (metrics: MetricData[], state: string) =>
+        value(metrics, 'messaging.beanstalkd.queue.depth', {
+          'messaging.destination.name': tube,
+          'messaging.beanstalkd.job.state': state,
+        });
+      const first = await collect();
+      expect([depth(first, 'ready'), depth(first, 'delayed'), depth(first, 'buried')]).toEqual([1, 1, 0]);
+      snapshots.next({ tubes: [{ name: tube, stats: { ...stats, currentJobsReady: 5 } }] });
+      expect(depth(await collect(), 'ready')).toBe(5);
+      expect(snapshots.observed).toBe(true);
     } finally {
       await bs.close();
       await shutdown();

@@ -32,7 +32,7 @@ export class CommandObserver implements ConnectionObserver {
     private readonly instruments: Instruments,
     server: { host?: string; port?: number; path?: string },
     private readonly clientSpans: boolean,
-    private readonly onCommandState: (state: ConnectionState) => void,
+    private readonly onCommandState: (state: ConnectionState, server: Attributes) => void,
     private readonly commandConnection: string,
   ) {
     this.server =
@@ -73,7 +73,7 @@ export class CommandObserver implements ConnectionObserver {
     if (state === 'closed') this.states.delete(connection);
     else this.states.set(connection, state);
     if (before === 'reconnecting' && state === 'connected') this.instruments.reconnects.add(1, this.server);
-    if (connection === this.commandConnection) this.onCommandState(state);
+    if (connection === this.commandConnection) this.onCommandState(state, this.server);
   }
 
   /** @internal Metric attributes for an operation on a tube (cached: the same object every time). */

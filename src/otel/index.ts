@@ -3,7 +3,7 @@
  * This entry point is the only one that imports `@opentelemetry/api` (an optional peer
  * dependency); the core library neither loads nor needs it.
  */
-import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { Attributes, MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Observable } from 'rxjs';
 import type { Beanstalk } from '../client/beanstalk.js';
 import type { Job } from '../client/job.js';
@@ -48,7 +48,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Telemetry {
   const depth = options.queueDepth === false ? undefined : new QueueDepth(instruments, options.queueDepth ?? {});
   return {
     client(client: Beanstalk, address: Address): ConnectionObserver {
-      const onState = (state: string) => depth?.track(client, state);
+      const onState = (state: string, server: Attributes) => depth?.track(client, state, server);
       return new CommandObserver(instruments, address, options.clientSpans === true, onState, client.name);
     },
     processJob<E extends { readonly type: string }>(tube: string, job: Job, handling: Observable<E>): Observable<E> {

@@ -1,6 +1,6 @@
 import { Observable, catchError, firstValueFrom, forkJoin, map, of, switchMap, timeout } from 'rxjs';
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
-import type { ObservableResult } from '@opentelemetry/api';
+import type { Attributes, ObservableResult } from '@opentelemetry/api';
 import type { Beanstalk } from '../client/beanstalk.js';
 import type { TubeStats } from '../protocol/stats.js';
 import * as C from './conventions.js';
@@ -15,6 +15,11 @@ export interface QueueDepthOptions {
   readonly minIntervalMs?: number;
   /** A poll that takes longer is given up (the gauge then reports nothing for the client). Default 2000 ms. */
   readonly timeoutMs?: number;
+  /**
+   * Figures from elsewhere instead of polling, e.g. `monitor(client)`: subscribed at the first
+   * collection, the latest snapshot is reported.
+   */
+  readonly snapshots?: Observable<{ readonly tubes: readonly { readonly stats: TubeStats }[] }>;
 }
 
 const STATES = [
@@ -32,11 +37,13 @@ interface Poll {
 /**
  * The `messaging.beanstalkd.queue.depth` gauge: jobs per tube and state, from `stats-tube`
  * polled when a metric reader collects (never more often than `minIntervalMs`), so nothing
- * is polled while nobody reads metrics. Each connected client is polled on its own connection.
+ * is polled while nobody reads metrics. One connected client per server is polled.
  */
 export class QueueDepth {
   private readonly polls = new Map<Beanstalk, Poll>();
-  private readonly connected = new Set<Beanstalk>();
+  /** Connected clients and their server's attributes. */
+  private readonly connected = new Map<Beanstalk, Attributes>();
+  private latest: readonly TubeStats[] | undefined;
 
   constructor(
     instruments: Instruments,
@@ -50,9 +57,9 @@ export class QueueDepth {
       .addCallback((result) => this.observe(result));
   }
 
-  /** Starts reporting `client`'s server once it is connected; stops when it closes. */
-  track(client: Beanstalk, state: string): void {
-    if (state === 'connected') this.connected.add(client);
+  /** Starts reporting `client`'s server (`server`: its attributes) once it is connected; stops when it closes. */
+  track(client: Beanstalk, state: string, server: Attributes): void {
+    if (state === 'connected') this.connected.set(client, server);
     else if (state === 'closed') {
       this.connected.delete(client);
       this.polls.delete(client);
@@ -60,16 +67,29 @@ export class QueueDepth {
   }
 
   private async observe(result: ObservableResult): Promise<void> {
-    const polls = [...this.connected].map((client) => this.poll(client));
-    for (const tubes of await Promise.all(polls)) {
-      for (const stats of tubes) {
-        for (const [state, key] of STATES) {
-          result.observe(stats[key], {
-            [C.ATTR_SYSTEM]: C.SYSTEM,
-            [C.ATTR_DESTINATION]: stats.name,
-            [C.ATTR_STATE]: state,
-          });
-        }
+    const snapshots = this.options.snapshots;
+    if (snapshots) {
+      if (this.latest === undefined) {
+        this.latest = [];
+        snapshots.subscribe({ next: (snapshot) => (this.latest = snapshot.tubes.map((tube) => tube.stats)) });
+      }
+      return this.report(result, this.latest, {});
+    }
+    const servers = new Map<string, [Beanstalk, Attributes]>();
+    for (const [client, server] of this.connected) servers.set(JSON.stringify(server), [client, server]);
+    const polled = [...servers.values()].map(async ([client, server]) => ({ server, tubes: await this.poll(client) }));
+    for (const { server, tubes } of await Promise.all(polled)) this.report(result, tubes, server);
+  }
+
+  private report(result: ObservableResult, tubes: readonly TubeStats[], server: Attributes): void {
+    for (const stats of tubes) {
+      for (const [state, key] of STATES) {
+        result.observe(stats[key], {
+          [C.ATTR_SYSTEM]: C.SYSTEM,
+          [C.ATTR_DESTINATION]: stats.name,
+          [C.ATTR_STATE]: state,
+          ...server,
+        });
       }
     }
   }
