@@ -11,3 +11,4 @@ export type { Reply } from './protocol/reply.js';
 export * from './worker/index.js';
 export type { ConnectionObserver, CommandInfo } from './connection/observer.js';
 export type { CommandSink } from './connection/pending.js';
+export * from './pool/index.js';

@@ -12,4 +12,5 @@ module.exports = [
   require('./million'),
   require('./writes-per-command'),
   ...require('./otel'),
+  ...require('./pool'),
 ];

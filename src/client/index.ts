@@ -8,3 +8,4 @@ export type { ReserveOneOptions } from './tube-set.js';
 export type { ReserveStreamOptions } from './reserve-stream.js';
 export type { LaneEvent } from './lane.js';
 export type { Telemetry } from './telemetry.js';
+export type { Reserver } from './reserver.js';
