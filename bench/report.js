@@ -93,14 +93,15 @@ function scenarioTable(entry) {
   const lines = [
     `### ${scenario.title}`,
     '',
-    `| client | median | ratio to raw (median of per-run) | runs | detail | check |`,
+    `| client | median | ratio to ${scenario.reference || 'raw'} (median of per-run) | runs | detail | check |`,
     '|---|---|---|---|---|---|',
   ];
   for (const s of Object.values(sums)) {
     const runs = s.skip ? '' : runsText(s, scenario.unit);
     lines.push(`| ${s.name} | ${s.skip ? '—' : fmtValue(s.value, scenario.unit)} | ${s.skip ? '—' : fmtRatio(s.ratio)} | ${runs} | ${s.skip ? '' : detailText(scenario.id, s)} | ${status(s)} |`);
   }
-  const dir = scenario.better === 'lower' ? 'lower is better; ratio = client/raw, so below 1 beats raw' : 'higher is better; ratio = client/raw';
+  const ref = scenario.reference || 'raw';
+  const dir = scenario.better === 'lower' ? `lower is better; ratio = client/${ref}, so below 1 beats ${ref}` : `higher is better; ratio = client/${ref}`;
   lines.push('', `_${scenario.unit}, ${dir}._`, '');
   return lines.join('\n');
 }

@@ -21,7 +21,7 @@ function typeCheck(files: Record<string, string>): string[] {
     noEmit: true,
     types: ['node'],
     baseUrl: root,
-    paths: { 'rx-beanstalk': ['src/index.ts'] },
+    paths: { 'rx-beanstalk': ['src/index.ts'], 'rx-beanstalk/otel': ['src/otel/index.ts'] },
   };
   const host = ts.createCompilerHost(options);
   const read = host.readFile.bind(host);

@@ -9,4 +9,6 @@ export type { ReconnectOptions } from './connection/backoff.js';
 export { parseReplies } from './protocol/parser.js';
 export type { Reply } from './protocol/reply.js';
 export * from './worker/index.js';
+export type { ConnectionObserver, CommandInfo } from './connection/observer.js';
+export type { CommandSink } from './connection/pending.js';
 export * from './pool/index.js';

@@ -18,6 +18,7 @@ const files = {
   jackd: './jackd',
   'node-beanstalk': './node-beanstalk',
   beanstalkd: './beanstalkd',
+  'rx-beanstalk-otel': './rx-beanstalk-otel',
 };
 
 for (const [key, file] of Object.entries(files)) {

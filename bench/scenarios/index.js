@@ -12,5 +12,6 @@ module.exports = [
   require('./big-bodies'),
   require('./million'),
   require('./writes-per-command'),
+  ...require('./otel'),
   ...require('./pool'),
 ];

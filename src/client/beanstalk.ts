@@ -19,6 +19,7 @@ import { TubeSet, withPooledLane } from './tube-set.js';
 import { BeanstalkPool } from '../pool/pool.js';
 import type { PoolOptions, PoolServerSpec } from '../pool/pool-options.js';
 import type { TubeSetClient } from './tube-set.js';
+import type { Telemetry } from './telemetry.js';
 
 export interface BeanstalkOptions extends Address {
   /** `beanstalk://host:port`, `beanstalks://host:port` (TLS) or `unix:/path`. */
@@ -38,6 +39,8 @@ export interface BeanstalkOptions extends Address {
   readonly maxJobSize?: number;
   /** Largest reply body accepted (a hostile or broken server claiming more is cut off). Default 1 GiB. */
   readonly maxReplyBodyBytes?: number;
+  /** Spans and metrics, e.g. `openTelemetry()` from `rx-beanstalk/otel`. Default: none, at no cost. */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -49,6 +52,8 @@ export class Beanstalk implements TubeClient, TubeSetClient {
   readonly name: string;
   /** Lane happenings (DEADLINE_SOON, reserve retries), for logs. */
   readonly laneEvents = new Subject<LaneEvent>();
+  /** The instrumentation given to `connect`, which `work()` also reports to. */
+  readonly telemetry: Telemetry | undefined;
   private readonly connection: Connection;
   private readonly lanes = new Set<Lane>();
   private readonly pool = new LanePool(() => this.openLane());
@@ -71,6 +76,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
   constructor(options: BeanstalkOptions = {}) {
     this.name = options.name ?? 'beanstalk';
     const address = options.url !== undefined ? parseAddress(options.url) : options;
+    this.telemetry = options.telemetry;
     this.connectionOptions = {
       address: { host: address.host, port: address.port, path: address.path, tls: options.tls ?? address.tls },
       reconnect: options.reconnect,
@@ -79,6 +85,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
       keepAliveMs: options.keepAliveMs,
       maxOfflineQueue: options.maxOfflineQueue,
       maxReplyBodyBytes: options.maxReplyBodyBytes,
+      observer: options.telemetry?.client?.(this, address), // telemetry hook, for every connection
     };
     this.maxJobSize = options.maxJobSize ?? MAX_BODY_BYTES;
     this.connection = new Connection({ ...this.connectionOptions, name: this.name });

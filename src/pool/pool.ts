@@ -7,6 +7,7 @@ import { MAX_BODY_BYTES } from '../protocol/validate.js';
 import { askAll, pooledStats } from './fan-out.js';
 import { POOL_COMMAND_TIMEOUT_MS } from './pool-options.js';
 import type { PoolOptions, PoolPutOptions, PoolServerSpec } from './pool-options.js';
+import type { Telemetry } from '../client/telemetry.js';
 import { PoolServer } from './pool-server.js';
 import type { JobRef, PoolJob, PoolServerState } from './pool-server.js';
 import { PoolTube } from './pool-tube.js';
@@ -56,6 +57,11 @@ export class BeanstalkPool {
       this.stateSubject.next(this.states());
       this.changes.next();
     });
+  }
+
+  /** The instrumentation given in the options (every server's client reports to it), which `work()` also uses. */
+  get telemetry(): Telemetry | undefined {
+    return this.options.telemetry;
   }
 
   /** Every server's state, in list order, each time one changes. */

@@ -69,7 +69,7 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
       options.client
         .watch(tube)
         .reserve({ concurrency, connections: options.connections, until: stop$ })
-        .pipe(mergeMap((job) => runJob(job, tube, handler, options), concurrency)),
+        .pipe(mergeMap((job) => observed(options, tube, job, runJob(job, tube, handler, options)), concurrency)),
     );
     let stopping = false;
     let done = false;
@@ -105,6 +105,12 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
       if (!inner.closed) stopOnce();
     };
   });
+}
+
+/** Telemetry hook: the client's instrumentation (e.g. a process span) wraps the job's handling. */
+function observed(options: WorkOptions, tube: string, job: Job, handling: Observable<WorkerEvent>) {
+  const telemetry = options.client.telemetry;
+  return telemetry?.processJob ? telemetry.processJob(tube, job, handling) : handling;
 }
 
 function runJob(job: Job, tube: string, handler: Handler, options: WorkOptions): Observable<WorkerEvent> {
