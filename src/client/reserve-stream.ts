@@ -12,6 +12,7 @@ export interface LaneSource {
   readonly closed: boolean;
 }
 
+/** Options of a reserve stream: its lanes, how it stops, and what to do on DEADLINE_SOON. */
 export interface ReserveStreamOptions {
   /** Lanes, so at most this many jobs are reserved and unsettled at once. Default 1. */
   readonly concurrency?: number;

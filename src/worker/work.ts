@@ -24,7 +24,9 @@ import { keepTouching } from './touch.js';
 /** Works one job; its result (an Observable, Promise, async iterable or plain value) decides success. */
 export type Handler = (job: Job) => unknown;
 
+/** What `work()` runs, and how: handlers per tube, concurrency, retries, shutdown. */
 export interface WorkOptions {
+  /** The client whose lanes reserve the jobs; the worker never closes it. */
   readonly client: Beanstalk;
   /** A handler per tube. */
   readonly tubes: Readonly<Record<string, Handler>>;
@@ -46,6 +48,7 @@ export interface WorkOptions {
   readonly stop?: Observable<unknown>;
 }
 
+/** The default backoff: 2^releases seconds (1, 2, 4, ...), at most an hour. */
 export const defaultBackoff = (releases: number): number => Math.min(3600, 2 ** releases);
 
 /**
