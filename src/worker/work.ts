@@ -24,7 +24,7 @@ import { keepTouching } from './touch.js';
 /** Works one job; its result (an Observable, Promise, async iterable or plain value) decides success. */
 export type Handler = (job: Job) => unknown;
 
-/** What `work()` runs, and how: handlers per tube, concurrency, retries, shutdown. */
+/** What `work()` runs: the client, a handler per tube, and how to retry, touch and stop. */
 export interface WorkOptions {
   /** The client whose lanes reserve the jobs; the worker never closes it. */
   readonly client: Beanstalk;
@@ -48,7 +48,7 @@ export interface WorkOptions {
   readonly stop?: Observable<unknown>;
 }
 
-/** The default backoff: 2^releases seconds (1, 2, 4, ...), at most an hour. */
+/** The default retry delay: 2^releases seconds, at most an hour. */
 export const defaultBackoff = (releases: number): number => Math.min(3600, 2 ** releases);
 
 /**
