@@ -21,6 +21,7 @@ import type { PoolOptions, PoolServerSpec } from '../pool/pool-options.js';
 import type { TubeSetClient } from './tube-set.js';
 import type { Telemetry } from './telemetry.js';
 
+/** Where the server is and how the client behaves: name, reconnects, timeouts, limits. */
 export interface BeanstalkOptions extends Address {
   /** `beanstalk://host:port`, `beanstalks://host:port` (TLS) or `unix:/path`. */
   readonly url?: string;
@@ -30,6 +31,7 @@ export interface BeanstalkOptions extends Address {
   readonly reconnect?: ReconnectOptions | false;
   /** A command without reply for this long fails and resets its connection. Blocking reserves excepted. */
   readonly commandTimeoutMs?: number;
+  /** How long one connection attempt may take before it counts as failed. Default 10,000. */
   readonly connectTimeoutMs?: number;
   /** TCP keepalive initial delay in ms, 0 to disable. Default 15000. */
   readonly keepAliveMs?: number;
@@ -49,6 +51,7 @@ export interface BeanstalkOptions extends Address {
  * you subscribe.
  */
 export class Beanstalk implements TubeClient, TubeSetClient {
+  /** The name given in the options; it appears in every error from this client. */
   readonly name: string;
   /** Lane happenings (DEADLINE_SOON, reserve retries), for logs. */
   readonly laneEvents = new Subject<LaneEvent>();
@@ -96,6 +99,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
     return this.connection.state$;
   }
 
+  /** True once `close()` was called. */
   get closed(): boolean {
     return this.isClosed;
   }
@@ -146,14 +150,17 @@ export class Beanstalk implements TubeClient, TubeSetClient {
     return this.sendCommand(() => commands.kickJob(id));
   }
 
+  /** A job's state and history; fails with NotFoundError if there is no such job. */
   statsJob(id: number): Observable<JobStats> {
     return this.sendCommand(() => commands.statsJob(id));
   }
 
+  /** The server's counters and facts (`stats`). */
   stats(): Observable<ServerStats> {
     return this.sendCommand(() => commands.stats());
   }
 
+  /** The names of every tube that exists on the server. */
   listTubes(): Observable<string[]> {
     return this.sendCommand(() => commands.listTubes());
   }

@@ -9,7 +9,11 @@ import type { CommandSink } from '../connection/pending.js';
 import { Job } from './job.js';
 import type { JobHome } from './job.js';
 
-/** Something that happened on a lane, for logs and the worker. */
+/**
+ * Something that happened on a lane, for logs and the worker: the server answered a reserve
+ * with DEADLINE_SOON (`job`: the id of the job the lane holds, if any), or a reserve failed
+ * and will be tried again (`error`). `lane` is the lane's name, `<client name>/lane-<n>`.
+ */
 export type LaneEvent =
   | { readonly type: 'deadline-soon'; readonly lane: string; readonly job: number | undefined }
   | { readonly type: 'reserve-error'; readonly lane: string; readonly error: unknown };

@@ -17,6 +17,7 @@ import { Queue } from './queue.js';
 import { ReplyReader } from './reply-reader.js';
 import { TubeState } from './tube-state.js';
 
+/** A connection's life: not yet used, connecting, connected, waiting to reconnect, closed for good. */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 export interface ConnectionOptions {

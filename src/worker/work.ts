@@ -24,8 +24,9 @@ import { keepTouching } from './touch.js';
 /** Works one job; its result (an Observable, Promise, async iterable or plain value) decides success. */
 export type Handler = (job: Job) => unknown;
 
+/** What `work()` runs: the client, a handler per tube, and how to retry, touch and stop. */
 export interface WorkOptions {
-  /** One client, or a pool of servers. */
+  /** One client, or a pool of servers, whose lanes reserve the jobs; the worker never closes it. */
   readonly client: Reserver;
   /** A handler per tube. */
   readonly tubes: Readonly<Record<string, Handler>>;
@@ -49,6 +50,7 @@ export interface WorkOptions {
   readonly stop?: Observable<unknown>;
 }
 
+/** The default retry delay: 2^releases seconds, at most an hour. */
 export const defaultBackoff = (releases: number): number => Math.min(3600, 2 ** releases);
 
 /**
