@@ -2,7 +2,6 @@ import { BehaviorSubject, Observable, distinctUntilChanged, filter, firstValueFr
 import type { Unsubscribable } from 'rxjs';
 import type { Socket } from 'node:net';
 import type { Command } from '../protocol/commands.js';
-import { encodeSegments } from '../protocol/encode.js';
 import { BadReplyError, CommandTimeoutError, ConnectionError, QueueFullError } from '../protocol/errors.js';
 import type { Reply } from '../protocol/reply.js';
 import { describeAddress } from './address.js';
@@ -18,16 +17,13 @@ import { Queue } from './queue.js';
 import { openReplySocket } from './reply-socket.js';
 import { TubeState } from './tube-state.js';
 import { Watchdog } from './watchdog.js';
+import { Writer } from './writer.js';
 
 export type { ConnectionOptions } from './options.js';
 
 /** idle (not used yet: connects on the first command), connecting, connected, reconnecting, closed. */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
-/** Bytes Node may hold unsent for a socket before further commands wait in the outbox. */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
-/** Its reactions run as microtasks: the cheapest way to defer a flush to the end of a burst. */
-const RESOLVED = Promise.resolve();
 /** A connection that stayed up this long was good: the next loss starts the backoff afresh. */
 const PROVEN_AFTER_MS = 1000;
 
@@ -49,15 +45,10 @@ export class Connection {
   private readonly admission: Admission;
   private readonly watchdog: Watchdog;
   private readonly offline: OfflineQueue;
-  private readonly tubes = new TubeState();
+  private readonly writer: Writer;
   private socket: Socket | undefined;
-  private writable = false;
-  private flushScheduled = false;
-  /** True while a read's replies are delivered: commands their callbacks issue wait for its end. */
-  private readingReplies = false;
-  /** Replies received and bytes written: the watchdog's measure of progress. */
+  /** Replies received: with the bytes written, the watchdog's measure of progress. */
   private replies = 0;
-  private bytesOut = 0;
   private attempts = 0;
   private connectedAt = 0;
   private proven = false;
@@ -74,9 +65,10 @@ export class Connection {
     this.admission = new Admission(this.options);
     this.watchdog = new Watchdog(this.options.commandTimeoutMs, {
       head: () => this.inflight.peek(),
-      progress: () => this.replies + this.bytesOut - (this.socket?.writableLength ?? 0),
+      progress: () => this.replies + this.writer.bytesSent,
       timedOut: (head) => this.onTimeout(head),
     });
+    this.writer = new Writer(this.outbox, this.inflight, this.admission, new TubeState(), () => this.watchdog.arm());
     this.offline = new OfflineQueue(this.options.maxOfflineWaitMs, this.outbox, this.admission, (pending) =>
       this.settle(
         pending,
@@ -123,7 +115,7 @@ export class Connection {
       this.offline.compactIfBloated();
     }
     if (this.state === 'idle') this.connect();
-    else this.scheduleFlush();
+    else this.writer.schedule();
     return pending;
   }
 
@@ -185,75 +177,6 @@ export class Connection {
     return closed;
   }
 
-  // ---- queueing and writing ----
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.state !== 'connected' || !this.writable) return;
-    this.flushScheduled = true;
-    // Inside a read the flush follows it (see connect); otherwise a microtask runs it once
-    // the caller's synchronous burst is queued. A resolved promise's reaction costs less
-    // than queueMicrotask, which builds an AsyncResource and a bound function per call.
-    if (!this.readingReplies) void RESOLVED.then(this.flush);
-  }
-
-  /** Writes everything queued in one socket write, with the use/watch/ignore lines it needs. */
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const socket = this.socket;
-    if (!socket || this.state !== 'connected' || !this.writable || this.outbox.length === 0) return;
-    const toWrite: Command<unknown>[] = [];
-    for (let pending = this.outbox.shift(); pending; pending = this.outbox.shift()) {
-      if (pending.cancelled) continue;
-      if (this.tubes.needsChange(pending.command)) {
-        for (const change of this.tubes.changesFor(pending.command))
-          this.markWritten(new Pending(change, undefined), toWrite);
-      }
-      this.markWritten(pending, toWrite);
-    }
-    if (toWrite.length === 0) return;
-    this.write(socket, encodeSegments(toWrite));
-    this.watchdog.arm();
-  };
-
-  /** Adds `pending` to the write being built; it then waits for its reply, if it has one. */
-  private markWritten(pending: Pending, toWrite: Command<unknown>[]): void {
-    toWrite.push(pending.command);
-    this.admission.setWritten(pending, true);
-    if (!pending.command.options.noReply) this.inflight.push(pending);
-    else if (pending.subscriber) {
-      this.admission.release(pending);
-      pending.subscriber.complete();
-    }
-  }
-
-  /**
-   * One buffer is one write; several (large bodies by reference) leave in one writev.
-   * Node's 16 KB high-water mark is too low a bar for backpressure here: one 60 KB body
-   * passes it, and pausing then stalls a producer between every batch (measured: 60 KB
-   * put+reserve+delete at 0.68 of raw with it, 0.79 without). The commands are in memory
-   * either way; only past MAX_BUFFERED_BYTES do later ones wait in the outbox for 'drain'.
-   */
-  private write(socket: Socket, segments: Buffer[]): void {
-    if (segments.length === 1) {
-      this.bytesOut += segments[0].length;
-      socket.write(segments[0]);
-    } else {
-      socket.cork();
-      for (const segment of segments) {
-        this.bytesOut += segment.length;
-        socket.write(segment);
-      }
-      socket.uncork();
-    }
-    if (socket.writableLength > MAX_BUFFERED_BYTES) {
-      this.writable = false;
-      socket.once('drain', () => {
-        this.writable = true;
-        this.scheduleFlush();
-      });
-    }
-  }
-
   // ---- replies ----
 
   private onReply(reply: Reply): void {
@@ -292,13 +215,8 @@ export class Connection {
       },
       // An unreadable reply belongs to the oldest command still waiting.
       badReply: (error) => this.fail(error, this.inflight.peek()),
-      reading: (reading) => {
-        this.readingReplies = reading;
-        // Commands issued by the callers of these replies leave now, in one write, instead
-        // of after Node's own post-read work: that is most of a round trip's client-side
-        // latency. (After a failed read the flush finds the socket gone and only resets.)
-        if (!reading && this.flushScheduled) this.flush();
-      },
+      // (After a failed read the writer is detached: what the replies queued waits for the next socket.)
+      reading: (reading) => this.writer.reading(reading),
       connected: () => this.onConnected(socket),
       // FIN: the server is gone (or going). Stop writing at once: what is still queued waits
       // for the next connection instead of vanishing into a dead socket.
@@ -313,12 +231,10 @@ export class Connection {
     // second alive): a server that accepts and then drops every reply still backs off.
     this.connectedAt = Date.now();
     this.proven = false;
-    this.tubes.reset();
-    this.writable = true;
     this.offline.stop();
     this.setState('connected');
+    this.writer.attach(socket);
     if (this.closing) this.endIfDrained();
-    this.scheduleFlush();
   }
 
   /** Resets the connection after a protocol error: the socket goes, reconnect follows. */
@@ -337,7 +253,7 @@ export class Connection {
   private onSocketLost(socket: Socket, error: Error | undefined, culprit?: Pending): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
-    this.writable = false;
+    this.writer.detach();
     socket.destroy();
     this.watchdog.disarm();
 
@@ -400,6 +316,7 @@ export class Connection {
     this.offline.stop();
     const socket = this.socket;
     this.socket = undefined;
+    this.writer.detach();
     socket?.destroy();
     for (const queue of [this.inflight, this.outbox]) {
       for (let pending = queue.shift(); pending; pending = queue.shift()) {
@@ -417,6 +334,7 @@ export class Connection {
     const socket = this.socket;
     socket.once('close', () => this.finish('connection closed'));
     this.socket = undefined;
+    this.writer.detach();
     socket.end();
   }
 
