@@ -8,6 +8,7 @@ import { describeAddress } from './address.js';
 import { Admission } from './admission.js';
 import { backoffDelay } from './backoff.js';
 import { deliver, reasonOf } from './deliver.js';
+import { sortLost } from './lost.js';
 import { OfflineQueue } from './offline.js';
 import { DEFAULT_CLOSE_TIMEOUT_MS, resolveOptions } from './options.js';
 import type { ConnectionOptions, ResolvedOptions } from './options.js';
@@ -259,27 +260,17 @@ export class Connection {
 
     if (this.state === 'connected' && Date.now() - this.connectedAt >= PROVEN_AFTER_MS) this.attempts = 0;
     const reconnecting = this.willReconnect();
-    const timedOut = error instanceof CommandTimeoutError;
-    const why = error ? `: ${reasonOf(error)}` : '';
-    const resend: Pending[] = [];
-    for (let pending = this.inflight.shift(); pending; pending = this.inflight.shift()) {
-      if (!pending.subscriber || pending.cancelled) continue;
-      if (pending === culprit && error instanceof BadReplyError) {
-        // The parser knew the reply; this knows which command it answered.
-        this.settle(pending, new BadReplyError(error.reason, { ...this.context(pending.command), reply: error.reply }));
-      } else if (reconnecting && this.mayResend(pending, timedOut)) {
-        pending.resends++;
-        pending.offlineSince = 0;
-        this.admission.setWritten(pending, false);
-        resend.push(pending);
-      } else {
-        const Failure = timedOut ? CommandTimeoutError : ConnectionError;
-        this.settle(pending, this.error(Failure, `connection lost before the reply${why}`, pending, true));
-      }
+    const loss = { error, culprit, reconnecting, maxResends: this.options.maxResends };
+    const resend = sortLost(this.inflight, loss, this.settle, (pending) => this.context(pending.command));
+    for (let i = resend.length - 1; i >= 0; i--) {
+      const pending = resend[i];
+      pending.resends++;
+      pending.offlineSince = 0;
+      this.admission.setWritten(pending, false);
+      this.outbox.unshift(pending);
     }
-    for (let i = resend.length - 1; i >= 0; i--) this.outbox.unshift(resend[i]);
 
-    if (!reconnecting) return this.finish(`connection lost${why}`);
+    if (!reconnecting) return this.finish(`connection lost${error ? `: ${reasonOf(error)}` : ''}`);
     this.setState('reconnecting');
     this.offline.start();
     const delay = backoffDelay(this.attempts++, this.options.reconnect || {});
@@ -287,19 +278,6 @@ export class Connection {
       this.reconnectTimer = undefined;
       this.connect();
     }, delay);
-  }
-
-  /**
-   * Safe commands are resent a few times; a blocking reserve (no deadline of its own) is
-   * resent for as long as the connection keeps reconnecting, so a reserve stream rides out
-   * an outage. After a command timeout the server was silent for the whole bound: what was
-   * in flight fails with the head rather than wait through it again.
-   */
-  private mayResend(pending: Pending, timedOut: boolean): boolean {
-    const options = pending.command.options;
-    if (!options.idempotent) return false;
-    if (options.waits === Infinity) return true;
-    return !timedOut && pending.resends < this.options.maxResends;
   }
 
   private willReconnect(): boolean {
@@ -339,10 +317,10 @@ export class Connection {
   }
 
   /** Fails one live command: it stops counting against the limits first. */
-  private settle(pending: Pending, error: Error): void {
+  private readonly settle = (pending: Pending, error: Error): void => {
     this.admission.release(pending);
     pending.subscriber?.error(error);
-  }
+  };
 
   private error<E extends ConnectionError>(
     Type: new (message: string, context: object, mayHaveReachedServer?: boolean) => E,
