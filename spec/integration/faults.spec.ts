@@ -83,6 +83,18 @@ describe('a frozen server (SIGSTOP: TCP up, no answers), default options', () =>
     expect(errorOf(await closerPut)).toBeInstanceOf(ConnectionError);
   }, 60000);
 
+  test('later commands the kernel keeps accepting do not keep the oldest one alive', async () => {
+    const bs = client(server.url, { commandTimeoutMs: 500 });
+    await firstValueFrom(bs.put('warm up'));
+    server.process.kill('SIGSTOP');
+    const first = settleWithin(bs.put('first'), 5000);
+    const trickle = setInterval(() => bs.put('later').subscribe({ error: () => undefined }), 50);
+    const outcome = await first;
+    clearInterval(trickle);
+    expect(errorOf(outcome)).toBeInstanceOf(CommandTimeoutError);
+    expect(outcome.ms).toBeLessThan(500 + 125 + 1500);
+  });
+
   test('close({ timeoutMs }) gives up waiting and fails what is left with ConnectionError', async () => {
     const bs = client(server.url);
     await firstValueFrom(bs.put('warm up'));

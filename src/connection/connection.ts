@@ -66,7 +66,7 @@ export class Connection {
     this.admission = new Admission(this.options);
     this.watchdog = new Watchdog(this.options.commandTimeoutMs, {
       head: () => this.inflight.peek(),
-      progress: () => this.replies + this.writer.bytesSent,
+      progress: (head) => this.progress(head),
       timedOut: (head) => this.onTimeout(head),
     });
     this.writer = new Writer(this.outbox, this.inflight, this.admission, new TubeState(), () => this.watchdog.arm());
@@ -241,6 +241,15 @@ export class Connection {
   /** Resets the connection after a protocol error: the socket goes, reconnect follows. */
   private fail(error: Error, culprit?: Pending): void {
     if (this.socket) this.onSocketLost(this.socket, error, culprit);
+  }
+
+  /**
+   * The watchdog's measure: replies, plus bytes leaving while the head's own are not all out.
+   * Later commands a frozen server's kernel keeps accepting must not keep the head alive.
+   */
+  private progress(head: Pending): number {
+    const sent = this.writer.bytesSent;
+    return sent < head.sentBy ? this.replies + sent - this.writer.bytesLeaving : this.replies;
   }
 
   /** The head command got no reply within commandTimeoutMs: it fails, the connection resets. */

@@ -22,6 +22,8 @@ export class Pending implements Unsubscribable {
   resends = 0;
   /** Bytes it takes on the wire (line and body), as counted by `admission`. */
   bytes = 0;
+  /** The writer's byte count once this command's last byte is written. */
+  sentBy = 0;
   /** When it started waiting for a lost connection (Date.now()), or 0. */
   offlineSince = 0;
 

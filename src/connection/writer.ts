@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Command } from '../protocol/commands.js';
-import { encodeSegments } from '../protocol/encode.js';
+import { encodeSegments, encodedLength } from '../protocol/encode.js';
 import type { Admission } from './admission.js';
 import { Pending } from './pending.js';
 import type { Queue } from './queue.js';
@@ -47,9 +47,15 @@ export class Writer {
     this.writable = false;
   }
 
-  /** Bytes handed to the kernel so far: grows while the server reads what we write. */
+  /** At least this many bytes are in the kernel: Node counts a write as pending until it is all out. */
   get bytesSent(): number {
     return this.bytesOut - (this.socket?.writableLength ?? 0);
+  }
+
+  /** Bytes of a large write libuv still holds: shrinks as the kernel takes it piece by piece. */
+  get bytesLeaving(): number {
+    const handle = (this.socket as unknown as { _handle?: { writeQueueSize?: unknown } } | undefined)?._handle;
+    return typeof handle?.writeQueueSize === 'number' ? handle.writeQueueSize : 0;
   }
 
   /** A read's replies are being delivered (true), or all were (false: what they queued leaves now). */
@@ -91,6 +97,8 @@ export class Writer {
   /** Adds `pending` to the write being built; it then waits for its reply, if it has one. */
   private markWritten(pending: Pending, toWrite: Command<unknown>[]): void {
     toWrite.push(pending.command);
+    this.bytesOut += encodedLength(pending.command);
+    pending.sentBy = this.bytesOut;
     this.admission.setWritten(pending, true);
     if (!pending.command.options.noReply) this.inflight.push(pending);
     else if (pending.subscriber) {
@@ -107,15 +115,10 @@ export class Writer {
    * either way; only past MAX_BUFFERED_BYTES do later ones wait in the outbox for 'drain'.
    */
   private write(socket: Socket, segments: Buffer[]): void {
-    if (segments.length === 1) {
-      this.bytesOut += segments[0].length;
-      socket.write(segments[0]);
-    } else {
+    if (segments.length === 1) socket.write(segments[0]);
+    else {
       socket.cork();
-      for (const segment of segments) {
-        this.bytesOut += segment.length;
-        socket.write(segment);
-      }
+      for (const segment of segments) socket.write(segment);
       socket.uncork();
     }
     if (socket.writableLength > MAX_BUFFERED_BYTES) {
