@@ -9,13 +9,17 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 10000;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10000;
 /** How long a command may wait for a lost connection to come back. */
 export const DEFAULT_MAX_OFFLINE_WAIT_MS = 10000;
+/** How long one connection attempt may take. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10000;
+/** TCP keepalive initial delay. */
 export const DEFAULT_KEEP_ALIVE_MS = 15000;
+/** Commands that may wait while disconnected. */
 export const DEFAULT_MAX_OFFLINE_QUEUE = 10000;
 /** Commands queued and in flight on one connection; well above a 10,000-put pipelining window. */
 export const DEFAULT_MAX_PENDING = 50000;
 /** Bytes (lines and bodies) queued and in flight on one connection. */
 export const DEFAULT_MAX_PENDING_BYTES = 256 * 1024 * 1024;
+/** How often a safe command is resent after connection losses. */
 export const DEFAULT_MAX_RESENDS = 3;
 
 /** Limits and timeouts of one connection; every field is optional and has a documented default. */
@@ -42,6 +46,7 @@ export interface ConnectionLimits {
   readonly maxResends?: number;
 }
 
+/** One connection's name (for errors), address and limits. */
 export interface ConnectionOptions extends ConnectionLimits {
   /** Shown in every error and log line. */
   readonly name: string;
