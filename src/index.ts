@@ -10,3 +10,4 @@ export type { ConnectionLimits } from './connection/options.js';
 export { parseReplies } from './protocol/parser.js';
 export type { Reply } from './protocol/reply.js';
 export * from './worker/index.js';
+export * from './pool/index.js';

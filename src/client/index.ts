@@ -7,3 +7,4 @@ export { TubeSet } from './tube-set.js';
 export type { ReserveOneOptions } from './tube-set.js';
 export type { ReserveStreamOptions } from './reserve-stream.js';
 export type { LaneEvent } from './lane.js';
+export type { Reserver } from './reserver.js';

@@ -15,7 +15,7 @@ import {
   defaultIfEmpty,
   timer,
 } from 'rxjs';
-import type { Beanstalk } from '../client/beanstalk.js';
+import type { Reserver } from '../client/reserver.js';
 import type { Job } from '../client/job.js';
 import { DEFAULT_PRIORITY } from '../protocol/commands.js';
 import type { WorkerEvent } from './events.js';
@@ -25,7 +25,8 @@ import { keepTouching } from './touch.js';
 export type Handler = (job: Job) => unknown;
 
 export interface WorkOptions {
-  readonly client: Beanstalk;
+  /** One client, or a pool of servers. */
+  readonly client: Reserver;
   /** A handler per tube. */
   readonly tubes: Readonly<Record<string, Handler>>;
   /** Jobs worked at once per tube (each on its own lane). Default 1. */
