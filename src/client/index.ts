@@ -7,3 +7,6 @@ export { TubeSet } from './tube-set.js';
 export type { ReserveOneOptions } from './tube-set.js';
 export type { ReserveStreamOptions } from './reserve-stream.js';
 export type { LaneEvent } from './lane.js';
+export { Awaitable } from './awaitable.js';
+export type { ResultOptions } from './awaitable.js';
+export type { JobsOptions } from './job-iterator.js';
