@@ -26,27 +26,13 @@ export class Awaitable<T, R = T> extends Observable<T> implements PromiseLike<R>
   /** True when completing empty resolves to `undefined` instead of failing with `EmptyError`. */
   declare private readonly mayBeEmpty: boolean;
 
-  /** @internal Use `Awaitable.of` / `Awaitable.maybe`. */
+  /**
+   * Subscribing runs `subscribe`, as for any Observable. With `mayBeEmpty`, completing
+   * empty resolves an `await` to `undefined`; without it, to an `EmptyError`.
+   */
   constructor(subscribe: (subscriber: Subscriber<T>) => TeardownLogic, mayBeEmpty: boolean) {
     super(subscribe);
     this.mayBeEmpty = mayBeEmpty;
-  }
-
-  /** @internal A command that always emits one value. */
-  static of<T>(subscribe: (subscriber: Subscriber<T>) => TeardownLogic): Awaitable<T> {
-    return new Awaitable<T>(subscribe, false);
-  }
-
-  /** @internal A query that emits one value or completes empty. */
-  static maybe<T>(subscribe: (subscriber: Subscriber<T>) => TeardownLogic): Awaitable<T, T | undefined> {
-    return new Awaitable<T, T | undefined>(subscribe, true);
-  }
-
-  /** @internal Wraps an Observable of at most one value. */
-  static from<T>(source: Observable<T>, mayBeEmpty: false): Awaitable<T>;
-  static from<T>(source: Observable<T>, mayBeEmpty: true): Awaitable<T, T | undefined>;
-  static from<T>(source: Observable<T>, mayBeEmpty: boolean): Awaitable<T, T | undefined> {
-    return new Awaitable<T, T | undefined>((subscriber) => source.subscribe(subscriber), mayBeEmpty);
   }
 
   /** Runs the command (once for this object) and settles with its result. */
@@ -101,12 +87,23 @@ export class Awaitable<T, R = T> extends Observable<T> implements PromiseLike<R>
   }
 }
 
+/** @internal A command that always emits one value. */
+export const awaitable = <T>(subscribe: (subscriber: Subscriber<T>) => TeardownLogic): Awaitable<T> =>
+  new Awaitable<T>(subscribe, false);
+
+/** @internal Wraps an Observable of one value (or, with `mayBeEmpty`, at most one). */
+export function awaitableFrom<T>(source: Observable<T>, mayBeEmpty: false): Awaitable<T>;
+export function awaitableFrom<T>(source: Observable<T>, mayBeEmpty: true): Awaitable<T, T | undefined>;
+export function awaitableFrom<T>(source: Observable<T>, mayBeEmpty: boolean): Awaitable<T, T | undefined> {
+  return new Awaitable<T, T | undefined>((subscriber) => source.subscribe(subscriber), mayBeEmpty);
+}
+
 /**
  * @internal Sends the command `make` builds on `connection` when subscribed. Building it
  * validates, so bad input fails through the Observable before a byte is written.
  */
 export function sendOn<T>(connection: Connection, make: () => Command<T>): Awaitable<T> {
-  return Awaitable.of((subscriber) => {
+  return awaitable((subscriber) => {
     let command: Command<T>;
     try {
       command = make();

@@ -8,7 +8,7 @@ import type { Address } from '../connection/address.js';
 import type { ReconnectOptions } from '../connection/backoff.js';
 import { Connection } from '../connection/connection.js';
 import type { ConnectionOptions, ConnectionState } from '../connection/connection.js';
-import { Awaitable, sendOn } from './awaitable.js';
+import { Awaitable, awaitableFrom, sendOn } from './awaitable.js';
 import { Job } from './job.js';
 import type { JobHome } from './job.js';
 import { Lane } from './lane.js';
@@ -113,7 +113,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
 
   /** Reserves a job by id (ready, delayed or buried); fails with NotFoundError otherwise. */
   reserveJob(id: number): Awaitable<Job> {
-    return Awaitable.from(
+    return awaitableFrom(
       withPooledLane(this, (lane, settled) => lane.reserveJob(id, settled)),
       false,
     );
@@ -179,7 +179,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
   /** @internal */
   peekCommand(make: () => Command<JobData>): Awaitable<Job, Job | undefined> {
     const home: JobHome = { connection: this.connection, commands: this.connection, reserved: false };
-    return Awaitable.from(this.sendCommand(make).pipe(map((data) => Job.from(data, home))), true);
+    return awaitableFrom(this.sendCommand(make).pipe(map((data) => Job.from(data, home))), true);
   }
 
   /** @internal Validates while building the command, so bad input fails before a byte is written. */

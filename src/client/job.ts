@@ -4,7 +4,7 @@ import { DEFAULT_PRIORITY } from '../protocol/commands.js';
 import { JobSettledError } from '../protocol/errors.js';
 import type { JobStats } from '../protocol/stats.js';
 import type { Connection } from '../connection/connection.js';
-import { Awaitable, sendOn } from './awaitable.js';
+import { Awaitable, awaitable, sendOn } from './awaitable.js';
 
 /** Where a job's commands go, and who hears when a reserved job is settled. */
 export interface JobHome {
@@ -82,13 +82,13 @@ export class Job {
 
   /** Asks for more time: restarts the job's TTR. */
   touch(): Awaitable<void> {
-    if (this.isSettled) return Awaitable.of((subscriber) => subscriber.error(this.settledError('touch')));
+    if (this.isSettled) return awaitable((subscriber) => subscriber.error(this.settledError('touch')));
     return sendOn(this.home.connection, () => commands.touch(this.id));
   }
 
   /** The server's view of the job. */
   stats(): Awaitable<JobStats> {
-    return Awaitable.of((subscriber) => {
+    return awaitable((subscriber) => {
       const connection = this.idleConnection();
       return connection.submit(commands.statsJob(this.id), {
         next: (stats) => {
@@ -114,7 +114,7 @@ export class Job {
    * command back (else the lane would reserve again while the job stayed reserved).
    */
   private settle(make: (priority: number) => Command<void>, priority: number | undefined): Awaitable<void> {
-    return Awaitable.of<void>((subscriber) => {
+    return awaitable<void>((subscriber) => {
       if (this.isSettled) {
         subscriber.error(this.settledError('settle'));
         return undefined;

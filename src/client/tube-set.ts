@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import { abortable } from './abort.js';
-import { Awaitable } from './awaitable.js';
+import { Awaitable, awaitableFrom } from './awaitable.js';
 import type { Job } from './job.js';
 import { jobIterator } from './job-iterator.js';
 import type { JobsOptions } from './job-iterator.js';
@@ -53,7 +53,7 @@ export class TubeSet {
   reserveOne(options: ReserveOneOptions): Awaitable<Job, Job | undefined>;
   reserveOne(options: ReserveOneOptions = {}): Awaitable<Job, Job | undefined> {
     const reserve = withPooledLane(this.client, (lane, settled) => lane.reserve(this.tubes, options.timeout, settled));
-    return Awaitable.from(abortable(reserve, options.signal), true);
+    return awaitableFrom(abortable(reserve, options.signal), true);
   }
 }
 
