@@ -21,11 +21,11 @@ async function workOneJob(stopBy: 'unsubscribe' | 'stop'): Promise<{ armed: numb
   const cleared = new Set<unknown>();
   const spies = (['setTimeout', 'setInterval'] as const).map((name) => {
     const real = global[name];
-    return jest.spyOn(global, name).mockImplementation(((callback: () => void, ms?: number) => {
+    return jest.spyOn(global, name).mockImplementation((callback: () => void, ms?: number) => {
       const handle = real(callback, ms);
       if (ms === GRACE_MS) graceTimers.push(handle);
       return handle;
-    }));
+    });
   });
   for (const name of ['clearTimeout', 'clearInterval'] as const) {
     const real = global[name];
