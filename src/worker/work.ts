@@ -6,6 +6,7 @@ import type { WorkerEvent } from './events.js';
 import { runJob } from './run-job.js';
 import type { Handler, JobRunEnv } from './run-job.js';
 
+/** What `work()` runs: the client, a handler per tube, and how to retry, touch and stop. */
 export interface WorkOptions {
   readonly client: Beanstalk;
   /** A handler per tube: `handler(job, { tube, attempt, signal })`. */
@@ -39,6 +40,7 @@ export interface WorkOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The default retry delay: 2^releases seconds, at most an hour. */
 export const defaultBackoff = (releases: number): number => Math.min(3600, 2 ** releases);
 
 /**
