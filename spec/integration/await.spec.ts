@@ -3,6 +3,7 @@ import { Awaitable, Beanstalk, InvalidArgumentError, NotFoundError } from '../..
 import { rawCounter, rawJobStats } from '../helpers/raw.js';
 import { rawTubeStats, within } from '../helpers/bounded.js';
 import { failure, freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { eventually } from '../support/raw-socket.js';
 
 // `await` on a command runs it: before issue 18, `await job.delete()` compiled and sent nothing.
@@ -102,6 +103,10 @@ describe('awaitable commands', () => {
 
   test('failures reject the await with the typed error; bad input is refused before sending', async () => {
     await expect(bs.delete(2 ** 40)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await bs.delete(2 ** 40).catch((error: unknown) => error)).toBeInstanceOf(NotFoundError);
+    let finallyRan = false;
+    await expect(bs.delete(2 ** 40).finally(() => (finallyRan = true))).rejects.toBeInstanceOf(NotFoundError);
+    expect(finallyRan).toBe(true);
     const before = await rawCounter(ctx.server.port, 'cmd-pause-tube');
     await expect(bs.tube(freshTube()).pause(-1)).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(await rawCounter(ctx.server.port, 'cmd-pause-tube')).toBe(before);
@@ -128,6 +133,35 @@ describe('awaitable commands', () => {
     await expect(racing).rejects.toMatchObject({ name: 'AbortError' });
     expect((await bs.stats()).currentConnections).toBeGreaterThan(0);
     expect(await bs.listTubeUsed()).toBe('default');
+  });
+});
+
+describe('aborting a command that was already written', () => {
+  const ctx = useBeanstalkd();
+
+  test('rejects at once; its late reply is read and dropped, so later commands get their own replies', async () => {
+    // Replies take 300 ms through the proxy: the put is written well before the abort.
+    const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: ctx.server.port }, delayMs: 300 });
+    const bs = Beanstalk.connect(proxy.url);
+    try {
+      const tube = bs.tube(freshTube());
+      await tube.stats().catch(() => undefined); // connected, and the tube's `use` is not needed for stats
+      const controller = new AbortController();
+      const put = tube.put('maybe').result({ signal: controller.signal });
+      await sleep(100);
+      const started = Date.now();
+      controller.abort();
+      await expect(put).rejects.toMatchObject({ name: 'AbortError' });
+      expect(Date.now() - started).toBeLessThan(250);
+      // The server did run it: an abort is "stop waiting", not "undo".
+      const [used, peeked, second] = await Promise.all([bs.listTubeUsed(), tube.peekReady(), tube.put('next')]);
+      expect(used).toBe(tube.name);
+      expect(peeked?.text()).toBe('maybe');
+      expect(second).toBeGreaterThan(peeked?.id ?? Infinity);
+    } finally {
+      await bs.close();
+      await proxy.close();
+    }
   });
 });
 

@@ -44,6 +44,16 @@ export class Awaitable<T, R = T> extends Observable<T> implements PromiseLike<R>
     return this.memo.then(onfulfilled, onrejected);
   }
 
+  /** `then(undefined, onrejected)`, as on a Promise: runs the command (once for this object). */
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B> {
+    return this.then(undefined, onrejected);
+  }
+
+  /** As on a Promise: runs the command (once for this object), then `onfinally` either way. */
+  finally(onfinally?: (() => void) | null): Promise<R> {
+    return this.then().finally(onfinally);
+  }
+
   /**
    * Runs the command once more (every call sends it again) and resolves to its result;
    * `signal` stops waiting (see ResultOptions for what that means for the server).
