@@ -11,4 +11,5 @@ module.exports = [
   require('./big-bodies'),
   require('./million'),
   require('./writes-per-command'),
+  ...require('./pool'),
 ];

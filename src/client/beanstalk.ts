@@ -17,6 +17,8 @@ import { LanePool } from './lane-pool.js';
 import { Tube } from './tube.js';
 import type { TubeClient } from './tube.js';
 import { TubeSet, withPooledLane } from './tube-set.js';
+import { BeanstalkPool } from '../pool/pool.js';
+import type { PoolOptions, PoolServerSpec } from '../pool/pool-options.js';
 import type { TubeSetClient } from './tube-set.js';
 
 export interface BeanstalkOptions extends Address {
@@ -60,6 +62,11 @@ export class Beanstalk implements TubeClient, TubeSetClient {
   static connect(target?: string | BeanstalkOptions, options: BeanstalkOptions = {}): Beanstalk {
     const merged = typeof target === 'string' ? { ...options, url: target } : { ...target, ...options };
     return new Beanstalk(merged);
+  }
+
+  /** Several servers used as one, with this client's API: see the README's "Several servers (pool)". */
+  static pool(servers: readonly PoolServerSpec[], options?: PoolOptions): BeanstalkPool {
+    return new BeanstalkPool(servers, options);
   }
 
   constructor(options: BeanstalkOptions = {}) {

@@ -10,3 +10,4 @@ export type { LaneEvent } from './lane.js';
 export { Awaitable } from './awaitable.js';
 export type { ResultOptions } from './awaitable.js';
 export type { JobsOptions } from './job-iterator.js';
+export type { Reserver } from './reserver.js';

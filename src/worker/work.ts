@@ -1,5 +1,5 @@
 import { Observable, Subject, merge, mergeMap, takeUntil, timer } from 'rxjs';
-import type { Beanstalk } from '../client/beanstalk.js';
+import type { Reserver } from '../client/reserver.js';
 import { AttemptCounter, checkWorkOptions } from './attempts.js';
 import type { CheckedOptions } from './attempts.js';
 import type { WorkerEvent } from './events.js';
@@ -8,7 +8,8 @@ import type { Handler, JobRunEnv } from './run-job.js';
 
 /** What `work()` runs: the client, a handler per tube, and how to retry, touch and stop. */
 export interface WorkOptions {
-  readonly client: Beanstalk;
+  /** One client, or a pool of servers. */
+  readonly client: Reserver;
   /** A handler per tube: `handler(job, { tube, attempt, signal })`. */
   readonly tubes: Readonly<Record<string, Handler>>;
   /** Jobs worked at once per tube (each on its own lane). Default 1. */

@@ -1,0 +1,9 @@
+import type { Observable } from 'rxjs';
+import type { Job } from './job.js';
+import type { ReserveStreamOptions } from './reserve-stream.js';
+
+/** Anything that reserves jobs from named tubes: one client (`Beanstalk`) or a pool (`BeanstalkPool`). */
+export interface Reserver {
+  /** Exactly these tubes, with a reserve stream of their jobs. */
+  watch(...tubes: string[]): { reserve(options?: ReserveStreamOptions): Observable<Job> };
+}
