@@ -2,10 +2,22 @@ import { Subject, filter, firstValueFrom, lastValueFrom, take, toArray } from 'r
 import { Beanstalk, InvalidArgumentError, work } from '../../src/index.js';
 import type { HandlerContext, WorkerEvent } from '../../src/index.js';
 import { within } from '../helpers/bounded.js';
-import { rawJobStats } from '../helpers/raw.js';
+import { rawCounter, rawJobStats } from '../helpers/raw.js';
 import { failure, freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { eventually } from '../support/raw-socket.js';
+
+// A handler that takes the context gets its stats read first; one that does not starts at once.
+const failingHandlers = (calls: number[]) => ({
+  'with the context': (_job: unknown, { attempt }: HandlerContext) => {
+    calls.push(attempt);
+    throw new Error('always fails');
+  },
+  'without the context': () => {
+    calls.push(calls.length + 1);
+    throw new Error('always fails');
+  },
+});
 
 // Issue 15's worker faults (each of these failed before the fix) and issue 18's handler context.
 describe('the worker keeps going whatever a settle does', () => {
@@ -80,34 +92,57 @@ describe('the worker keeps going whatever a settle does', () => {
     }
   });
 
-  test('a job kicked after it was buried gets a fresh set of attempts', async () => {
-    const tube = freshTube();
-    const id = await bs.tube(tube).put('doomed');
-    const attempts: number[] = [];
-    const worker = work({
-      client: bs,
-      tubes: {
-        [tube]: (_job, { attempt }) => {
-          attempts.push(attempt);
-          throw new Error('always fails');
-        },
-      },
-      maxAttempts: 2,
-      backoff: () => 0,
-    });
-    const buried = lastValueFrom(
-      worker.pipe(
-        filter((e) => e.type === 'buried'),
-        take(2),
-        toArray(),
-      ),
-    );
-    await eventually(async () => (await jobStats(id))?.state === 'buried', 5000, 'first bury');
-    expect(await jobStats(id)).toMatchObject({ releases: '1', buries: '1' });
-    await bs.kickJob(id);
-    await within(buried, 5000, 'second bury');
-    expect(attempts).toEqual([1, 2, 1, 2]);
-    expect(await jobStats(id)).toMatchObject({ state: 'buried', releases: '2', buries: '2', kicks: '1' });
+  test.each(['with the context', 'without the context'] as const)(
+    'a job kicked after it was buried gets a fresh set of attempts (handler %s)',
+    async (shape) => {
+      const tube = freshTube();
+      const id = await bs.tube(tube).put('doomed');
+      const calls: number[] = [];
+      const worker = work({
+        client: bs,
+        tubes: { [tube]: failingHandlers(calls)[shape] },
+        maxAttempts: 2,
+        backoff: () => 0,
+      });
+      const buried = lastValueFrom(
+        worker.pipe(
+          filter((e) => e.type === 'buried'),
+          take(2),
+          toArray(),
+        ),
+      );
+      await eventually(async () => (await jobStats(id))?.state === 'buried', 5000, 'first bury');
+      expect(await jobStats(id)).toMatchObject({ releases: '1', buries: '1' });
+      await bs.kickJob(id);
+      const events = await within(buried, 5000, 'second bury');
+      expect(calls).toHaveLength(4);
+      if (shape === 'with the context') expect(calls).toEqual([1, 2, 1, 2]);
+      expect(events).toHaveLength(2);
+      expect(await jobStats(id)).toMatchObject({ state: 'buried', releases: '2', buries: '2', kicks: '1' });
+    },
+  );
+
+  test('only a handler that takes the context waits for a stats-job before it starts', async () => {
+    const statsJobs = () => rawCounter(ctx.server.port, 'cmd-stats-job');
+    const run = async (handler: (job: unknown, context: HandlerContext) => unknown) => {
+      const tube = freshTube();
+      for (let i = 0; i < 5; i++) await bs.tube(tube).put(`j${i}`);
+      const before = await statsJobs();
+      const worker = work({ client: bs, tubes: { [tube]: handler } });
+      await within(
+        lastValueFrom(
+          worker.pipe(
+            filter((e) => e.type === 'succeeded'),
+            take(5),
+          ),
+        ),
+        5000,
+        'five jobs',
+      );
+      return (await statsJobs()) - before;
+    };
+    expect(await run(() => 'fast')).toBe(0);
+    expect(await run((_job, context) => context.attempt)).toBe(5);
   });
 
   test('jobs still running when the grace period ends: abandoned event, aborted signal, job back to ready', async () => {
@@ -167,37 +202,32 @@ describe('the worker keeps going whatever a settle does', () => {
 describe('a failed stats-job does not mean 0 attempts', () => {
   const ctx = useBeanstalkd();
 
-  test('attempts are counted locally when stats-job fails, so the job is still buried after maxAttempts', async () => {
-    // Every stats-job reply is turned into INTERNAL_ERROR on its way to the client.
-    const statsJobReply = /OK \d+\r\n---\nid: \d+\n[\s\S]*?\nkicks: \d+\n\r\n/g;
-    const proxy = await startFaultProxy({
-      target: { host: '127.0.0.1', port: ctx.server.port },
-      rewriteDown: (chunk) =>
-        Buffer.from(chunk.toString('latin1').replace(statsJobReply, 'INTERNAL_ERROR\r\n'), 'latin1'),
-    });
-    const bs = Beanstalk.connect(proxy.url);
-    try {
-      const tube = freshTube();
-      const id = await bs.tube(tube).put('doomed');
-      await expect(bs.statsJob(id)).rejects.toThrow('internal error');
-      const attempts: number[] = [];
-      const worker = work({
-        client: bs,
-        tubes: {
-          [tube]: (_job, { attempt }) => {
-            attempts.push(attempt);
-            throw new Error('always fails');
-          },
-        },
-        maxAttempts: 3,
-        backoff: () => 0,
+  test.each(['with the context', 'without the context'] as const)(
+    'attempts are counted locally when stats-job fails, so the job is still buried after maxAttempts (handler %s)',
+    async (shape) => {
+      // Every stats-job reply is turned into INTERNAL_ERROR on its way to the client.
+      const statsJobReply = /OK \d+\r\n---\nid: \d+\n[\s\S]*?\nkicks: \d+\n\r\n/g;
+      const proxy = await startFaultProxy({
+        target: { host: '127.0.0.1', port: ctx.server.port },
+        rewriteDown: (chunk) =>
+          Buffer.from(chunk.toString('latin1').replace(statsJobReply, 'INTERNAL_ERROR\r\n'), 'latin1'),
       });
-      await within(firstValueFrom(worker.pipe(filter((e) => e.type === 'buried'))), 5000, 'buried');
-      expect(attempts).toEqual([1, 2, 3]);
-      expect(await rawJobStats(ctx.server.port, id)).toMatchObject({ state: 'buried', releases: '2' });
-    } finally {
-      await bs.close();
-      await proxy.close();
-    }
-  });
+      const bs = Beanstalk.connect(proxy.url);
+      try {
+        const tube = freshTube();
+        const id = await bs.tube(tube).put('doomed');
+        await expect(bs.statsJob(id)).rejects.toThrow('internal error');
+        const calls: number[] = [];
+        const failing = failingHandlers(calls)[shape];
+        const worker = work({ client: bs, tubes: { [tube]: failing }, maxAttempts: 3, backoff: () => 0 });
+        const buried = firstValueFrom(worker.pipe(filter((e) => e.type === 'buried')));
+        await within(buried, 5000, 'buried');
+        expect(calls).toEqual([1, 2, 3]);
+        expect(await rawJobStats(ctx.server.port, id)).toMatchObject({ state: 'buried', releases: '2' });
+      } finally {
+        await bs.close();
+        await proxy.close();
+      }
+    },
+  );
 });

@@ -28,13 +28,21 @@ import { keepTouching } from './touch.js';
 export interface HandlerContext {
   /** The tube the job came from. */
   readonly tube: string;
-  /** 1 on the first try; counted since the job was last buried (see `work`). */
+  /**
+   * 1 on the first try; counted since the job was last buried (see `work`). Exact for a
+   * handler that declares this parameter; otherwise this worker's own count.
+   */
   readonly attempt: number;
   /** Aborts when the grace period after a stop runs out and the job is abandoned: stop working then. */
   readonly signal: AbortSignal;
 }
 
-/** Works one job; its result (an Observable, Promise, async iterable or plain value) decides success. */
+/**
+ * Works one job; its result (an Observable, Promise, async iterable or plain value) decides
+ * success. A handler that declares the `context` parameter is called once the job's stats
+ * are read (one round trip), so its `attempt` is exact; a handler `(job) => ...` starts at
+ * once, and the stats are read only if it fails.
+ */
 export type Handler = (job: Job, context: HandlerContext) => unknown;
 
 /** What every job run of one worker shares. */
@@ -50,8 +58,8 @@ export interface JobRunEnv {
 }
 
 /**
- * One job's run: read its stats (attempt, priority, TTR), run the handler while touching
- * the job, then delete it, or release it with a backoff, or bury it once attempts run out.
+ * One job's run: read its stats if the handler wants the attempt, run the handler while
+ * touching the job, then delete it, or release it with a backoff, or bury it once attempts run out.
  * Whatever fails, the job ends settled on the server, so its lane moves on.
  */
 export function runJob(job: Job, tube: string, handler: Handler, env: JobRunEnv): Observable<WorkerEvent> {
@@ -59,12 +67,25 @@ export function runJob(job: Job, tube: string, handler: Handler, env: JobRunEnv)
     const reservedAt = Date.now();
     const controller = new AbortController();
     env.inFlight.set(job, { tube, controller });
-    const stats$: Observable<JobStats | undefined> = job.stats().pipe(catchError(() => of(undefined)));
+    // Only a handler that takes the context waits a round trip for the stats before it starts.
+    const statsFirst = handler.length >= 2;
     return concat(
       of<WorkerEvent>({ type: 'reserved', tube, job }),
-      stats$.pipe(mergeMap((stats) => handle(job, tube, handler, env, stats, reservedAt, controller.signal))),
+      (statsFirst ? readStats(job) : of(undefined)).pipe(
+        mergeMap((stats) => handle(job, tube, handler, env, { stats, statsFirst, reservedAt }, controller.signal)),
+      ),
     ).pipe(finalize(() => env.inFlight.delete(job)));
   });
+}
+
+/** The job's stats, or undefined when stats-job fails (the worker's own count stands in). */
+const readStats = (job: Job): Observable<JobStats | undefined> => job.stats().pipe(catchError(() => of(undefined)));
+
+interface Start {
+  readonly stats: JobStats | undefined;
+  /** The stats were read before the handler (undefined stats then means stats-job failed). */
+  readonly statsFirst: boolean;
+  readonly reservedAt: number;
 }
 
 function handle(
@@ -72,8 +93,7 @@ function handle(
   tube: string,
   handler: Handler,
   env: JobRunEnv,
-  stats: JobStats | undefined,
-  reservedAt: number,
+  { stats, statsFirst, reservedAt }: Start,
   signal: AbortSignal,
 ): Observable<WorkerEvent> {
   const attempt = env.attempts.attempt(job.id, stats);
@@ -89,9 +109,13 @@ function handle(
         map((): WorkerEvent => ({ type: 'succeeded', tube, job, result })),
       ),
     ),
-    catchError((error: unknown) =>
-      job.settled ? settleFailed(job, tube, error) : retryOrBury(job, tube, error, attempt, stats, env),
-    ),
+    catchError((error: unknown) => {
+      if (job.settled) return settleFailed(job, tube, error);
+      if (statsFirst) return retryOrBury(job, tube, error, attempt, stats, env);
+      return readStats(job).pipe(
+        mergeMap((read) => retryOrBury(job, tube, error, env.attempts.attempt(job.id, read), read, env)),
+      );
+    }),
   );
   const done$ = new Subject<void>();
   return merge(touches.pipe(takeUntil(done$)), outcome.pipe(finalize(() => done$.next())));
