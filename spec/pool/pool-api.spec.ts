@@ -1,7 +1,7 @@
 import { filter, firstValueFrom, lastValueFrom, map, mergeMap, range, take, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { Beanstalk, InvalidArgumentError, InvalidTubeNameError, NotFoundError, work } from '../../src/index.js';
-import type { BeanstalkPool, JobRef, ServerStats, TubeStats } from '../../src/index.js';
+import type { BeanstalkPool, JobRef, PoolJob, ServerStats, TubeStats } from '../../src/index.js';
 import { all, failure, freshTube, maybe } from '../helpers/setup.js';
 import { useBeanstalkdPool } from './servers.js';
 
@@ -70,7 +70,10 @@ describe('a pool: the API of one client, fanned out where it must be', () => {
     expect(await maybe(pool.tube(tube).peekBuried())).toBeUndefined();
 
     // Bury one job on each server, then kick two, then the rest.
-    const jobs = await all(range(0, 3).pipe(mergeMap(() => pool.watch(tube).reserveOne({ timeout: 1 }))));
+    // Typed as an Observable: an awaitable query inside mergeMap would otherwise widen to PoolJob | undefined.
+    const jobs = await all(
+      range(0, 3).pipe(mergeMap((): Observable<PoolJob> => pool.watch(tube).reserveOne({ timeout: 1 }))),
+    );
     expect(new Set(jobs.map((job) => job.server.index)).size).toBe(3);
     await Promise.all(jobs.map((job) => firstValueFrom(job.bury(), { defaultValue: undefined })));
     expect(await all(pool.tube(tube).peekBuried())).toHaveLength(3);

@@ -45,6 +45,12 @@ export interface FaultProxyOptions {
   readonly seed?: number;
   /** Bytes held per direction before the proxy stops reading that source. Default 4 MiB. */
   readonly maxBufferedBytes?: number;
+  /**
+   * Rewrites each chunk the server sends before it is forwarded (e.g. turns one kind of
+   * reply into a failure word). Sees chunks as they arrive: a reply split across chunks
+   * is not matched whole.
+   */
+  readonly rewriteDown?: (chunk: Buffer) => Buffer;
 }
 
 export interface CutOptions {
@@ -253,9 +259,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   function attachSource(pair: Pair, dir: Direction, source: Socket): void {
     let sawEnd = false;
     source.setNoDelay(true);
-    source.on('data', (bytes: Buffer) =>
-      enqueue(pair, dir, { kind: 'data', bytes, offset: 0, cutAt: undefined, readyAt: Date.now() + delayMs }),
-    );
+    const rewrite = dir.name === 'down' ? options.rewriteDown : undefined;
+    source.on('data', (chunk: Buffer) => {
+      const bytes = rewrite ? rewrite(chunk) : chunk;
+      enqueue(pair, dir, { kind: 'data', bytes, offset: 0, cutAt: undefined, readyAt: Date.now() + delayMs });
+    });
     source.on('end', () => {
       sawEnd = true;
       enqueue(pair, dir, { kind: 'end', readyAt: Date.now() + delayMs });

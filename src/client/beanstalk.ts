@@ -1,4 +1,4 @@
-import { Observable, Subject, map, throwError } from 'rxjs';
+import { Observable, Subject, map } from 'rxjs';
 import * as commands from '../protocol/commands.js';
 import type { Command, JobData, PutOptions } from '../protocol/commands.js';
 import type { JobStats, ServerStats } from '../protocol/stats.js';
@@ -9,6 +9,7 @@ import { Connection } from '../connection/connection.js';
 import type { ConnectionOptions, ConnectionState } from '../connection/connection.js';
 import type { ConnectionLimits } from '../connection/options.js';
 import { checkClientOptions, checkCloseTimeout } from './options.js';
+import { Awaitable, awaitableFrom, sendOn } from './awaitable.js';
 import { Job } from './job.js';
 import type { JobHome } from './job.js';
 import { Lane } from './lane.js';
@@ -45,8 +46,8 @@ export interface CloseOptions {
 
 /**
  * A beanstalkd client. Commands share one pipelined connection; reserves run on
- * lanes of their own. Every method returns a cold Observable: nothing is sent until
- * you subscribe.
+ * lanes of their own. Every command returns a cold Observable: nothing is sent until
+ * you subscribe. Single-result commands can also be awaited (see Awaitable).
  */
 export class Beanstalk implements TubeClient, TubeSetClient {
   /** The name given in the options; it appears in every error from this client. */
@@ -110,12 +111,12 @@ export class Beanstalk implements TubeClient, TubeSetClient {
   // ---- producing ----
 
   /** Puts a job into `default`; emits its id. */
-  put(body: string | Uint8Array, options?: PutOptions): Observable<number> {
+  put(body: string | Uint8Array, options?: PutOptions): Awaitable<number> {
     return this.putCommand('default', body, options);
   }
 
   /** Puts `value` as JSON into `default`; emits its id. */
-  putJson(value: unknown, options?: PutOptions): Observable<number> {
+  putJson(value: unknown, options?: PutOptions): Awaitable<number> {
     return this.putCommand('default', JSON.stringify(value), options);
   }
 
@@ -132,49 +133,52 @@ export class Beanstalk implements TubeClient, TubeSetClient {
   }
 
   /** Reserves a job by id (ready, delayed or buried); fails with NotFoundError otherwise. */
-  reserveJob(id: number): Observable<Job> {
-    return withPooledLane(this, (lane, settled) => lane.reserveJob(id, settled));
+  reserveJob(id: number): Awaitable<Job> {
+    return awaitableFrom(
+      withPooledLane(this, (lane, settled) => lane.reserveJob(id, settled)),
+      false,
+    );
   }
 
   // ---- inspecting and operating ----
 
   /** Any job by id, in any state; completes empty if there is none. */
-  peek(id: number): Observable<Job> {
+  peek(id: number): Awaitable<Job, Job | undefined> {
     return this.peekCommand(() => commands.peek(id));
   }
 
   /** Deletes a job that is ready, delayed, buried, or reserved by this connection. */
-  delete(id: number): Observable<void> {
+  delete(id: number): Awaitable<void> {
     return this.sendCommand(() => commands.deleteJob(id));
   }
 
   /** Kicks one buried or delayed job into the ready queue. */
-  kickJob(id: number): Observable<void> {
+  kickJob(id: number): Awaitable<void> {
     return this.sendCommand(() => commands.kickJob(id));
   }
 
   /** A job's state and history; fails with NotFoundError if there is no such job. */
-  statsJob(id: number): Observable<JobStats> {
+  statsJob(id: number): Awaitable<JobStats> {
     return this.sendCommand(() => commands.statsJob(id));
   }
 
   /** The server's counters and facts (`stats`). */
-  stats(): Observable<ServerStats> {
+  stats(): Awaitable<ServerStats> {
     return this.sendCommand(() => commands.stats());
   }
 
   /** The names of every tube that exists on the server. */
-  listTubes(): Observable<string[]> {
+  listTubes(): Awaitable<string[]> {
     return this.sendCommand(() => commands.listTubes());
   }
 
   /** The tube the command connection is using right now. */
-  listTubeUsed(): Observable<string> {
+  listTubeUsed(): Awaitable<string> {
     return this.sendCommand(() => commands.listTubeUsed());
   }
 
   /** The tubes the command connection watches (reserves run on lanes with their own). */
-  listTubesWatched(): Observable<string[]> {
+  listTubesWatched(): Awaitable<string[]> {
     return this.sendCommand(() => commands.listTubesWatched());
   }
 
@@ -195,25 +199,19 @@ export class Beanstalk implements TubeClient, TubeSetClient {
   // ---- plumbing for Tube, TubeSet and reserve streams ----
 
   /** @internal */
-  putCommand(tube: string, body: unknown, options: PutOptions | undefined): Observable<number> {
+  putCommand(tube: string, body: unknown, options: PutOptions | undefined): Awaitable<number> {
     return this.sendCommand(() => commands.put(tube, body, options, this.maxJobSize));
   }
 
   /** @internal */
-  peekCommand(make: () => Command<JobData>): Observable<Job> {
+  peekCommand(make: () => Command<JobData>): Awaitable<Job, Job | undefined> {
     const home: JobHome = { connection: this.connection, commands: this.connection, reserved: false };
-    return this.sendCommand(make).pipe(map((data) => Job.from(data, home)));
+    return awaitableFrom(this.sendCommand(make).pipe(map((data) => Job.from(data, home))), true);
   }
 
   /** @internal Validates while building the command, so bad input fails before a byte is written. */
-  sendCommand<T>(make: () => Command<T>): Observable<T> {
-    let command: Command<T>;
-    try {
-      command = make();
-    } catch (error) {
-      return throwError(() => error);
-    }
-    return this.connection.send(command);
+  sendCommand<T>(make: () => Command<T>): Awaitable<T> {
+    return sendOn(this.connection, make);
   }
 
   /** @internal A new dedicated connection for reserving. */

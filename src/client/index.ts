@@ -8,4 +8,7 @@ export type { ReserveOneOptions } from './tube-set.js';
 export type { ReserveStreamOptions } from './reserve-stream.js';
 export type { LaneEvent } from './lane.js';
 export type { Telemetry } from './telemetry.js';
+export { Awaitable } from './awaitable.js';
+export type { ResultOptions } from './awaitable.js';
+export type { JobsOptions } from './job-iterator.js';
 export type { Reserver } from './reserver.js';

@@ -1,10 +1,10 @@
-import { Observable, throwError } from 'rxjs';
 import * as commands from '../protocol/commands.js';
 import type { Command, JobData } from '../protocol/commands.js';
 import { DEFAULT_PRIORITY } from '../protocol/commands.js';
 import { JobSettledError } from '../protocol/errors.js';
 import type { JobStats } from '../protocol/stats.js';
 import type { Connection } from '../connection/connection.js';
+import { Awaitable, awaitable, sendOn } from './awaitable.js';
 
 /** Where a job's commands go, and who hears when a reserved job is settled. */
 export interface JobHome {
@@ -20,7 +20,7 @@ export interface JobHome {
 
 /** How a reserved job goes back: its new priority, and how long it waits before it is ready. */
 export interface ReleaseOptions {
-  /** New priority. Default 1024. */
+  /** New priority. Default: the job's own (not 1024). */
   readonly priority?: number;
   /** Seconds before the job is ready again. Default 0. */
   readonly delay?: number;
@@ -29,6 +29,8 @@ export interface ReleaseOptions {
 /** A job from reserve or peek: its id and body, and the commands that act on it. */
 export class Job {
   private isSettled = false;
+  /** The job's priority once known (from stats-job); release and bury keep it by default. */
+  private priority: number | undefined = undefined;
 
   /** @internal Jobs come from reserve and peek, never from user code. */
   constructor(
@@ -65,73 +67,105 @@ export class Job {
   }
 
   /** Deletes the job. */
-  delete(): Observable<void> {
-    return this.settle(() => commands.deleteJob(this.id));
+  delete(): Awaitable<void> {
+    return this.settle(() => commands.deleteJob(this.id), 0);
   }
 
-  /** Puts a reserved job back into the ready queue (or delayed, with `delay`). */
-  release(options: ReleaseOptions = {}): Observable<void> {
-    return this.settle(() => commands.release(this.id, options.priority ?? DEFAULT_PRIORITY, options.delay ?? 0));
+  /**
+   * Puts a reserved job back into the ready queue (or delayed, with `delay`). Without a
+   * `priority` the job keeps its own (read with stats-job first unless already known).
+   */
+  release(options: ReleaseOptions = {}): Awaitable<void> {
+    return this.settle((priority) => commands.release(this.id, priority, options.delay ?? 0), options.priority);
   }
 
-  /** Buries a reserved job until somebody kicks it. */
-  bury(priority: number = DEFAULT_PRIORITY): Observable<void> {
-    return this.settle(() => commands.bury(this.id, priority));
+  /** Buries a reserved job until somebody kicks it. Without a `priority` it keeps its own. */
+  bury(priority?: number): Awaitable<void> {
+    return this.settle((p) => commands.bury(this.id, p), priority);
   }
 
   /** Asks for more time: restarts the job's TTR. */
-  touch(): Observable<void> {
-    if (this.isSettled) return throwError(() => this.settledError('touch'));
-    return this.sendTo(this.home.connection, () => commands.touch(this.id));
+  touch(): Awaitable<void> {
+    if (this.isSettled) return awaitable((subscriber) => subscriber.error(this.settledError('touch')));
+    return sendOn(this.home.connection, () => commands.touch(this.id));
   }
 
   /** The server's view of the job. */
-  stats(): Observable<JobStats> {
-    return this.sendTo(this.idleConnection(), () => commands.statsJob(this.id));
+  stats(): Awaitable<JobStats> {
+    return awaitable((subscriber) => {
+      const connection = this.idleConnection();
+      return connection.submit(commands.statsJob(this.id), {
+        next: (stats) => {
+          this.learn(stats);
+          subscriber.next(stats);
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
   }
 
   /** Kicks a buried or delayed job into the ready queue. */
-  kick(): Observable<void> {
-    return this.sendTo(this.home.commands, () => commands.kickJob(this.id));
+  kick(): Awaitable<void> {
+    return sendOn(this.home.commands, () => commands.kickJob(this.id));
   }
 
   /**
    * Sends a settling command when subscribed. A reserved job settles once: a second
-   * delete/release/bury fails without touching the wire. The lane hears of it at once,
-   * so its next reserve can leave in the same write as this command.
+   * delete/release/bury fails without touching the wire. The lane hears of it as soon as
+   * the command is queued, so its next reserve can leave in the same write. From then on
+   * the command is committed: unsubscribing only stops listening, it never holds the
+   * command back (else the lane would reserve again while the job stayed reserved).
    */
-  private settle(make: () => Command<void>): Observable<void> {
-    return new Observable<void>((subscriber) => {
+  private settle(make: (priority: number) => Command<void>, priority: number | undefined): Awaitable<void> {
+    return awaitable<void>((subscriber) => {
       if (this.isSettled) {
         subscriber.error(this.settledError('settle'));
         return undefined;
       }
+      const known = priority ?? this.priority;
       let command: Command<void>;
       try {
-        command = make();
+        // Validated before anything is sent (with the default standing in for a priority
+        // still to be learnt), so bad input leaves the job reserved and usable.
+        command = make(known ?? DEFAULT_PRIORITY);
       } catch (error) {
         subscriber.error(error);
         return undefined;
       }
       const reserved = this.home.reserved;
       if (reserved) this.isSettled = true;
-      const teardown = this.home.connection.submit(command, subscriber);
-      if (reserved) this.home.settled?.(this);
-      return teardown;
+      const connection = this.home.connection;
+      if (known !== undefined) {
+        const teardown = connection.submit(command, subscriber);
+        if (reserved) this.home.settled?.(this);
+        return reserved ? undefined : teardown;
+      }
+      // Learn the job's own priority on the same connection first; the lane reserves again
+      // only after the settle itself is queued, so nothing blocks behind a reserve. If the
+      // stats-job fails, the settle still goes out (with the default priority): a job must
+      // never stay reserved by a lane that has moved on.
+      const sendSettle = () => {
+        connection.submit(make(this.priority ?? DEFAULT_PRIORITY), subscriber);
+        if (reserved) this.home.settled?.(this);
+      };
+      const teardown = connection.submit(commands.statsJob(this.id), {
+        next: (stats) => this.learn(stats, true),
+        error: sendSettle,
+        complete: sendSettle,
+      });
+      return reserved ? undefined : teardown;
     });
+  }
+
+  /** Remembers the job's priority: it changes only by a release or bury, which only its holder sends. */
+  private learn(stats: JobStats, settling = false): void {
+    if (settling || (this.home.reserved && !this.isSettled)) this.priority = stats.pri;
   }
 
   /** A reserved job's lane is free while the job is being worked on; peeked jobs use the shared connection. */
   private idleConnection(): Connection {
     return this.home.reserved && !this.isSettled ? this.home.connection : this.home.commands;
-  }
-
-  private sendTo<T>(connection: Connection, make: () => Command<T>): Observable<T> {
-    try {
-      return connection.send(make());
-    } catch (error) {
-      return throwError(() => error);
-    }
   }
 
   private settledError(what: string): JobSettledError {

@@ -1,5 +1,9 @@
 import { Observable } from 'rxjs';
+import { abortable } from './abort.js';
+import { Awaitable, awaitableFrom } from './awaitable.js';
 import type { Job } from './job.js';
+import { jobIterator } from './job-iterator.js';
+import type { JobsOptions } from './job-iterator.js';
 import type { Lane } from './lane.js';
 import { reserveStream } from './reserve-stream.js';
 import type { LaneSource, ReserveStreamOptions } from './reserve-stream.js';
@@ -14,6 +18,8 @@ export interface TubeSetClient extends LaneSource {
 export interface ReserveOneOptions {
   /** Seconds to wait for a job; without it, wait until one comes. 0 polls. */
   readonly timeout?: number;
+  /** Stops waiting: fails with `signal.reason`; a job the server hands out meanwhile goes back to ready. */
+  readonly signal?: AbortSignal;
 }
 
 /** Exactly these tubes watched (not added to `default`), for reserving. */
@@ -34,11 +40,22 @@ export class TubeSet {
   }
 
   /**
-   * One job, or completes empty when `timeout` passes. The job keeps its lane until it
-   * is settled; the shared command connection is never blocked.
+   * The jobs of `reserve(options)` as an async iterable, for `for await`; see JobsOptions.
+   * Breaking out of the loop (or throwing) closes the lanes: unsettled jobs go back to ready.
    */
-  reserveOne(options: ReserveOneOptions = {}): Observable<Job> {
-    return withPooledLane(this.client, (lane, settled) => lane.reserve(this.tubes, options.timeout, settled));
+  jobs(options: JobsOptions = {}): AsyncIterableIterator<Job> {
+    return jobIterator((until) => this.reserve({ ...options, until }), options);
+  }
+
+  /**
+   * One job, or completes empty (awaited: `undefined`) when `timeout` passes. The job keeps
+   * its lane until it is settled; the shared command connection is never blocked.
+   */
+  reserveOne(options?: ReserveOneOptions & { readonly timeout?: undefined }): Awaitable<Job>;
+  reserveOne(options: ReserveOneOptions): Awaitable<Job, Job | undefined>;
+  reserveOne(options: ReserveOneOptions = {}): Awaitable<Job, Job | undefined> {
+    const reserve = withPooledLane(this.client, (lane, settled) => lane.reserve(this.tubes, options.timeout, settled));
+    return awaitableFrom(abortable(reserve, options.signal), true);
   }
 }
 

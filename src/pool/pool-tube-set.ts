@@ -1,4 +1,7 @@
 import { EMPTY, Observable, catchError, map, merge, switchMap, take, takeUntil, throwError } from 'rxjs';
+import { abortable } from '../client/abort.js';
+import { awaitableFrom } from '../client/awaitable.js';
+import type { Awaitable } from '../client/awaitable.js';
 import type { Beanstalk } from '../client/beanstalk.js';
 import type { Job } from '../client/job.js';
 import type { ReserveStreamOptions } from '../client/reserve-stream.js';
@@ -67,8 +70,10 @@ export class PoolTubeSet {
    * them at that very moment goes back to ready). With `timeout`, completes empty when no
    * server had a job in that time; without, it also waits for servers that come back.
    */
-  reserveOne(options: ReserveOneOptions = {}): Observable<PoolJob> {
-    return new Observable<PoolJob>((subscriber) => {
+  reserveOne(options?: ReserveOneOptions & { readonly timeout?: undefined }): Awaitable<PoolJob>;
+  reserveOne(options: ReserveOneOptions): Awaitable<PoolJob, PoolJob | undefined>;
+  reserveOne(options: ReserveOneOptions = {}): Awaitable<PoolJob, PoolJob | undefined> {
+    const reserve = new Observable<PoolJob>((subscriber) => {
       const invalid = this.invalid(1, options.timeout);
       if (invalid) {
         subscriber.error(invalid);
@@ -85,6 +90,7 @@ export class PoolTubeSet {
         .pipe(take(1))
         .subscribe(subscriber);
     });
+    return awaitableFrom(abortable(reserve, options.signal), true);
   }
 
   /** Tags each job with its server; a lost server ends this part quietly and is marked down. */

@@ -1,4 +1,6 @@
 import { EMPTY, Observable, concat, defer, last, map, mergeMap } from 'rxjs';
+import { awaitableFrom } from '../client/awaitable.js';
+import type { Awaitable } from '../client/awaitable.js';
 import { checkUint32 } from '../protocol/validate.js';
 import type { TubeStats } from '../protocol/stats.js';
 import { findOnEvery, onEvery, pooledStats } from './fan-out.js';
@@ -25,42 +27,51 @@ export class PoolTube {
   ) {}
 
   /** Puts a job on one server (round robin, or by `key`); emits its id with that server. */
-  put(body: string | Uint8Array, options?: PoolPutOptions): Observable<JobRef> {
-    return this.pool.putTo(this.name, body, options);
+  put(body: string | Uint8Array, options?: PoolPutOptions): Awaitable<JobRef> {
+    return awaitableFrom(this.pool.putTo(this.name, body, options), false);
   }
 
   /** Puts `value` as a JSON body; emits its id with its server. */
-  putJson(value: unknown, options?: PoolPutOptions): Observable<JobRef> {
-    return this.pool.putTo(this.name, JSON.stringify(value), options);
+  putJson(value: unknown, options?: PoolPutOptions): Awaitable<JobRef> {
+    return awaitableFrom(this.pool.putTo(this.name, JSON.stringify(value), options), false);
   }
 
   /** Each up server's next ready job in this tube (at most one per server); completes empty if none. */
-  peekReady(): Observable<PoolJob> {
-    return findOnEvery(this.pool.servers, (client, server) =>
-      client
-        .tube(this.name)
-        .peekReady()
-        .pipe(map((job) => server.tag(job))),
+  peekReady(): Awaitable<PoolJob, PoolJob | undefined> {
+    return awaitableFrom(
+      findOnEvery(this.pool.servers, (client, server) =>
+        client
+          .tube(this.name)
+          .peekReady()
+          .pipe(map((job) => server.tag(job))),
+      ),
+      true,
     );
   }
 
   /** Each up server's delayed job that becomes ready soonest; completes empty if none. */
-  peekDelayed(): Observable<PoolJob> {
-    return findOnEvery(this.pool.servers, (client, server) =>
-      client
-        .tube(this.name)
-        .peekDelayed()
-        .pipe(map((job) => server.tag(job))),
+  peekDelayed(): Awaitable<PoolJob, PoolJob | undefined> {
+    return awaitableFrom(
+      findOnEvery(this.pool.servers, (client, server) =>
+        client
+          .tube(this.name)
+          .peekDelayed()
+          .pipe(map((job) => server.tag(job))),
+      ),
+      true,
     );
   }
 
   /** Each up server's oldest buried job; completes empty if none. */
-  peekBuried(): Observable<PoolJob> {
-    return findOnEvery(this.pool.servers, (client, server) =>
-      client
-        .tube(this.name)
-        .peekBuried()
-        .pipe(map((job) => server.tag(job))),
+  peekBuried(): Awaitable<PoolJob, PoolJob | undefined> {
+    return awaitableFrom(
+      findOnEvery(this.pool.servers, (client, server) =>
+        client
+          .tube(this.name)
+          .peekBuried()
+          .pipe(map((job) => server.tag(job))),
+      ),
+      true,
     );
   }
 
@@ -68,40 +79,49 @@ export class PoolTube {
    * Kicks up to `bound` jobs in all: server after server (starting one further each call)
    * until the bound is used up. Emits how many. Servers that are down are passed over.
    */
-  kick(bound: number): Observable<number> {
-    return defer(() => {
-      checkUint32('kick bound', bound);
-      const servers = this.pool.servers;
-      const start = this.kickStart++ % servers.length;
-      let left = bound;
-      const kicks = servers.map((_, i) => {
-        const server = servers[(start + i) % servers.length];
-        return defer(() => (left > 0 && server.up ? server.withClient((c) => c.tube(this.name).kick(left)) : EMPTY));
-      });
-      return concat(...kicks).pipe(
-        map((kicked) => (left -= kicked)),
-        last(undefined, left),
-        map(() => bound - left),
-      );
-    });
+  kick(bound: number): Awaitable<number> {
+    return awaitableFrom(
+      defer(() => {
+        checkUint32('kick bound', bound);
+        const servers = this.pool.servers;
+        const start = this.kickStart++ % servers.length;
+        let left = bound;
+        const kicks = servers.map((_, i) => {
+          const server = servers[(start + i) % servers.length];
+          return defer(() => (left > 0 && server.up ? server.withClient((c) => c.tube(this.name).kick(left)) : EMPTY));
+        });
+        return concat(...kicks).pipe(
+          map((kicked) => (left -= kicked)),
+          last(undefined, left),
+          map(() => bound - left),
+        );
+      }),
+      false,
+    );
   }
 
   /** The tube's counters summed over the servers that have it; NotFoundError when none has. */
-  stats(): Observable<TubeStats> {
-    return this.statsByServer().pipe(map((stats) => stats.total));
+  stats(): Awaitable<TubeStats> {
+    return awaitableFrom(this.statsByServer().pipe(map((stats) => stats.total)), false);
   }
 
   /** The summed counters and each server's own. */
-  statsByServer(): Observable<PooledStats<TubeStats>> {
-    return pooledStats(this.pool.servers, (client) => client.tube(this.name).stats());
+  statsByServer(): Awaitable<PooledStats<TubeStats>> {
+    return awaitableFrom(
+      pooledStats(this.pool.servers, (client) => client.tube(this.name).stats()),
+      false,
+    );
   }
 
   /**
    * Pauses the tube on every server. Fails with ConnectionError naming the servers that
    * were down (those that were up are paused).
    */
-  pause(seconds: number): Observable<void> {
-    return onEvery(this.pool.servers, (client) => client.tube(this.name).pause(seconds)).pipe(mergeMap(() => EMPTY));
+  pause(seconds: number): Awaitable<void> {
+    return awaitableFrom(
+      onEvery(this.pool.servers, (client) => client.tube(this.name).pause(seconds)).pipe(mergeMap(() => EMPTY)),
+      true, // completes without a value: awaiting resolves to undefined
+    );
   }
 
   /** A PoolTubeSet of just this tube, for reserving. */

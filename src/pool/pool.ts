@@ -1,5 +1,7 @@
 import { BehaviorSubject, Observable, Subject, map, merge, take, timer } from 'rxjs';
 import type { Subscription } from 'rxjs';
+import { awaitableFrom } from '../client/awaitable.js';
+import type { Awaitable } from '../client/awaitable.js';
 import * as commands from '../protocol/commands.js';
 import { ConnectionError, InvalidArgumentError } from '../protocol/errors.js';
 import type { JobStats, ServerStats } from '../protocol/stats.js';
@@ -84,13 +86,13 @@ export class BeanstalkPool {
   // ---- producing ----
 
   /** Puts a job into `default` on one server; emits its id with that server. */
-  put(body: string | Uint8Array, options?: PoolPutOptions): Observable<JobRef> {
-    return this.putTo('default', body, options);
+  put(body: string | Uint8Array, options?: PoolPutOptions): Awaitable<JobRef> {
+    return awaitableFrom(this.putTo('default', body, options), false);
   }
 
   /** Puts `value` as JSON into `default`; emits its id with its server. */
-  putJson(value: unknown, options?: PoolPutOptions): Observable<JobRef> {
-    return this.putTo('default', JSON.stringify(value), options);
+  putJson(value: unknown, options?: PoolPutOptions): Awaitable<JobRef> {
+    return awaitableFrom(this.putTo('default', JSON.stringify(value), options), false);
   }
 
   /** A named tube on every server: puts are routed, the rest fans out. */
@@ -106,46 +108,52 @@ export class BeanstalkPool {
   }
 
   /** Reserves a job by its id on its server. */
-  reserveJob(ref: JobRef): Observable<PoolJob> {
-    return ref.server.reserveJob(ref.id);
+  reserveJob(ref: JobRef): Awaitable<PoolJob> {
+    return awaitableFrom(ref.server.reserveJob(ref.id), false);
   }
 
   // ---- inspecting and operating ----
 
   /** A job by its id on its server; completes empty if it is gone. */
-  peek(ref: JobRef): Observable<PoolJob> {
-    return ref.server.peek(ref.id);
+  peek(ref: JobRef): Awaitable<PoolJob, PoolJob | undefined> {
+    return awaitableFrom(ref.server.peek(ref.id), true);
   }
 
   /** Deletes a ready, delayed or buried job on its server. */
-  delete(ref: JobRef): Observable<void> {
-    return ref.server.delete(ref.id);
+  delete(ref: JobRef): Awaitable<void> {
+    return awaitableFrom(ref.server.delete(ref.id), false);
   }
 
   /** Kicks one buried or delayed job on its server. */
-  kickJob(ref: JobRef): Observable<void> {
-    return ref.server.kickJob(ref.id);
+  kickJob(ref: JobRef): Awaitable<void> {
+    return awaitableFrom(ref.server.kickJob(ref.id), false);
   }
 
   /** A job's stats from its server. */
-  statsJob(ref: JobRef): Observable<JobStats> {
-    return ref.server.statsJob(ref.id);
+  statsJob(ref: JobRef): Awaitable<JobStats> {
+    return awaitableFrom(ref.server.statsJob(ref.id), false);
   }
 
   /** Server counters summed over the servers that are up (see `statsByServer` for each one's). */
-  stats(): Observable<ServerStats> {
-    return this.statsByServer().pipe(map((stats) => stats.total));
+  stats(): Awaitable<ServerStats> {
+    return awaitableFrom(this.statsByServer().pipe(map((stats) => stats.total)), false);
   }
 
   /** The summed server counters and each server's own (or why it has none). */
-  statsByServer(): Observable<PooledStats<ServerStats>> {
-    return pooledStats(this.servers, (client) => client.stats());
+  statsByServer(): Awaitable<PooledStats<ServerStats>> {
+    return awaitableFrom(
+      pooledStats(this.servers, (client) => client.stats()),
+      false,
+    );
   }
 
   /** Every tube that exists on any server that is up. */
-  listTubes(): Observable<string[]> {
-    return askAll(this.servers, (client) => client.listTubes()).pipe(
-      map((answers) => [...new Set(answers.flatMap((answer) => answer.value ?? []))]),
+  listTubes(): Awaitable<string[]> {
+    return awaitableFrom(
+      askAll(this.servers, (client) => client.listTubes()).pipe(
+        map((answers) => [...new Set(answers.flatMap((answer) => answer.value ?? []))]),
+      ),
+      false,
     );
   }
 

@@ -19,4 +19,10 @@ export type WorkerEvent =
     }
   | { readonly type: 'retried'; readonly tube: string; readonly job: Job; readonly delay: number }
   | { readonly type: 'buried'; readonly tube: string; readonly job: Job }
-  | { readonly type: 'settle-failed'; readonly tube: string; readonly job: Job; readonly error: unknown };
+  /**
+   * Deleting, releasing or burying the job failed. If nothing had been sent, the worker
+   * released the job (its own priority, no delay) so it is back on the server either way.
+   */
+  | { readonly type: 'settle-failed'; readonly tube: string; readonly job: Job; readonly error: unknown }
+  /** The grace period after a stop ran out with the handler still running: its signal aborted, the job goes back to ready. */
+  | { readonly type: 'abandoned'; readonly tube: string; readonly job: Job };

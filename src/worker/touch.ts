@@ -8,11 +8,11 @@ const LEARN_AFTER_MS = 200;
 export const touchInterval = (ttrSeconds: number): number => Math.max(ttrSeconds * 500, ttrSeconds * 1000 - 2000);
 
 /**
- * While subscribed, keeps a reserved job from timing out: after a short while it reads
- * the job's TTR once (stats-job), then touches it on a schedule measured from the
- * reservation. Emits once per successful touch.
+ * While subscribed, keeps a reserved job from timing out: it touches the job on a
+ * schedule measured from the reservation, from its TTR in seconds (when not given, read
+ * once with stats-job after a short while). Emits once per successful touch.
  */
-export function keepTouching(job: Job, reservedAt: number): Observable<void> {
+export function keepTouching(job: Job, reservedAt: number, ttr?: number): Observable<void> {
   return new Observable<void>((subscriber) => {
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
@@ -29,12 +29,14 @@ export function keepTouching(job: Job, reservedAt: number): Observable<void> {
         Math.max(0, due),
       );
     };
-    timer = setTimeout(() => {
-      job.stats().subscribe({
-        next: (stats) => !stopped && !job.settled && schedule(touchInterval(stats.ttr), 1),
-        error: () => undefined,
-      });
-    }, LEARN_AFTER_MS);
+    if (ttr !== undefined) schedule(touchInterval(ttr), 1);
+    else
+      timer = setTimeout(() => {
+        job.stats().subscribe({
+          next: (stats) => !stopped && !job.settled && schedule(touchInterval(stats.ttr), 1),
+          error: () => undefined,
+        });
+      }, LEARN_AFTER_MS);
     return () => {
       stopped = true;
       clearTimeout(timer);

@@ -1,42 +1,30 @@
-import {
-  EMPTY,
-  Observable,
-  Subject,
-  concat,
-  defer,
-  from,
-  last,
-  map,
-  merge,
-  mergeMap,
-  of,
-  takeUntil,
-  catchError,
-  defaultIfEmpty,
-  timer,
-} from 'rxjs';
-import type { Reserver } from '../client/reserver.js';
+import { Observable, Subject, merge, mergeMap, takeUntil, timer } from 'rxjs';
 import type { Job } from '../client/job.js';
-import { DEFAULT_PRIORITY } from '../protocol/commands.js';
+import type { Reserver } from '../client/reserver.js';
+import { AttemptCounter, checkWorkOptions } from './attempts.js';
+import type { CheckedOptions } from './attempts.js';
 import type { WorkerEvent } from './events.js';
-import { keepTouching } from './touch.js';
-
-/** Works one job; its result (an Observable, Promise, async iterable or plain value) decides success. */
-export type Handler = (job: Job) => unknown;
+import { runJob } from './run-job.js';
+import type { Handler, JobRunEnv } from './run-job.js';
 
 /** What `work()` runs: the client, a handler per tube, and how to retry, touch and stop. */
 export interface WorkOptions {
   /** One client, or a pool of servers, whose lanes reserve the jobs; the worker never closes it. */
   readonly client: Reserver;
-  /** A handler per tube. */
+  /** A handler per tube: `handler(job, { tube, attempt, signal })`. */
   readonly tubes: Readonly<Record<string, Handler>>;
   /** Jobs worked at once per tube (each on its own lane). Default 1. */
   readonly concurrency?: number;
   /** Lanes per tube, each holding up to concurrency/connections jobs. Default: `concurrency`. */
   readonly connections?: number;
-  /** Attempts before a failing job is buried. Default 5. */
+  /** Attempts before a failing job is buried. Default 5. A job kicked after it was buried gets as many again. */
   readonly maxAttempts?: number;
-  /** Seconds to delay a failed job, from how often it was released already. Default 2^releases, at most 1 h. */
+  /**
+   * Seconds to delay a failed job, from how often it was released already in this round of
+   * attempts. Default 2^releases, at most 1 h. Rounded to whole seconds, clamped to 0..2^32-1;
+   * a result that is not a finite number fails the release (`settle-failed`, then the job is
+   * released at once, its attempt counted).
+   */
   readonly backoff?: (releases: number) => number;
   /** Priority for released jobs. Default: the job's own. */
   readonly releasePriority?: number;
@@ -44,10 +32,16 @@ export interface WorkOptions {
   readonly buryPriority?: number;
   /** Touch jobs whose handler runs long, so their TTR never expires mid-work. Default true. */
   readonly autoTouch?: boolean;
-  /** After a stop, how long in-flight handlers may take before their jobs are abandoned (they return to ready). Default 30 s. */
+  /**
+   * After a stop, how long in-flight handlers may take before their jobs are abandoned: each
+   * gets an `abandoned` event, its handler's signal aborts, and the job returns to ready.
+   * Default 30 s; `Infinity` waits for ever.
+   */
   readonly gracePeriodMs?: number;
   /** Emits to stop: reserving stops at once, in-flight handlers finish and settle, then the lanes close. */
   readonly stop?: Observable<unknown>;
+  /** Aborting is the same graceful stop as `stop`. */
+  readonly signal?: AbortSignal;
 }
 
 /** The default retry delay: 2^releases seconds, at most an hour. */
@@ -56,23 +50,47 @@ export const defaultBackoff = (releases: number): number => Math.min(3600, 2 ** 
 /**
  * Runs handlers for jobs from the given tubes on lanes, and emits what happened to each
  * job. Success deletes the job; failure releases it with a backoff delay, or buries it
- * once `maxAttempts` is reached (attempts count from the server's `releases`, so they
- * survive restarts). Unsubscribing, or `stop`, shuts down gracefully.
+ * once `maxAttempts` is reached. Attempts count from the server's `releases` (so they
+ * survive restarts) since the job was last buried (so a kicked job starts afresh), with the
+ * worker's own count as the fallback. Unsubscribing, `stop` or `signal` shut down gracefully.
  */
 export function work(options: WorkOptions): Observable<WorkerEvent> {
   return new Observable<WorkerEvent>((subscriber) => {
+    let checked: CheckedOptions;
+    try {
+      checked = checkWorkOptions(options);
+    } catch (error) {
+      subscriber.error(error);
+      return undefined;
+    }
+    const env: JobRunEnv = {
+      maxAttempts: checked.maxAttempts,
+      backoff: options.backoff ?? defaultBackoff,
+      releasePriority: options.releasePriority,
+      buryPriority: options.buryPriority,
+      autoTouch: options.autoTouch !== false,
+      attempts: new AttemptCounter(checked.maxAttempts),
+      inFlight: new Map(),
+    };
     const stop$ = new Subject<void>();
     const kill$ = new Subject<void>();
     const done$ = new Subject<void>();
-    const concurrency = options.concurrency ?? 1;
-    const grace = options.gracePeriodMs ?? 30000;
+    const { concurrency, gracePeriodMs } = checked;
 
     const streams = Object.entries(options.tubes).map(([tube, handler]) =>
       options.client
         .watch(tube)
         .reserve({ concurrency, connections: options.connections, until: stop$ })
-        .pipe(mergeMap((job) => observed(options, tube, job, runJob(job, tube, handler, options)), concurrency)),
+        .pipe(mergeMap((job) => observed(options, tube, job, runJob(job, tube, handler, env)), concurrency)),
     );
+    /** The grace period is over: tell each running handler, then close the lanes (their jobs go back to ready). */
+    const abandon = () => {
+      for (const [job, { tube, controller }] of env.inFlight) {
+        if (!subscriber.closed) subscriber.next({ type: 'abandoned', tube, job });
+        controller.abort(new DOMException('the worker stopped and its grace period ran out', 'AbortError'));
+      }
+      kill$.next();
+    };
     let stopping = false;
     let done = false;
     const stopOnce = () => {
@@ -80,29 +98,34 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
       stopping = true;
       // Armed before stop$ fires: with nothing in flight, stopping ends every stream at once,
       // and done$ does not replay (a timer armed after it would hold the process for `grace`).
-      timer(grace)
-        .pipe(takeUntil(done$))
-        .subscribe(() => kill$.next());
+      if (Number.isFinite(gracePeriodMs)) timer(gracePeriodMs).pipe(takeUntil(done$)).subscribe(abandon);
       stop$.next();
     };
-    const stopSubscription = options.stop?.subscribe(stopOnce);
+    const end = () => {
+      done = true;
+      done$.next();
+    };
     const inner = merge(...streams)
       .pipe(takeUntil(kill$))
       .subscribe({
         next: (event) => !subscriber.closed && subscriber.next(event),
         error: (error: unknown) => {
-          done = true;
-          done$.next();
+          end();
           subscriber.error(error);
         },
         complete: () => {
-          done = true;
-          done$.next();
+          end();
           subscriber.complete();
         },
       });
+    // Subscribed after the streams, so a stop that fires at once still reaches them.
+    const stopSubscription = options.stop?.subscribe(stopOnce);
+    const signal = options.signal;
+    if (signal?.aborted) stopOnce();
+    else signal?.addEventListener('abort', stopOnce, { once: true });
     return () => {
       stopSubscription?.unsubscribe();
+      signal?.removeEventListener('abort', stopOnce);
       // Unsubscribing is a stop, not a kill: in-flight handlers may still settle their jobs.
       if (!inner.closed) stopOnce();
     };
@@ -113,83 +136,4 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
 function observed(options: WorkOptions, tube: string, job: Job, handling: Observable<WorkerEvent>) {
   const telemetry = options.client.telemetry;
   return telemetry?.processJob ? telemetry.processJob(tube, job, handling) : handling;
-}
-
-function runJob(job: Job, tube: string, handler: Handler, options: WorkOptions): Observable<WorkerEvent> {
-  const reservedAt = Date.now();
-  const touches: Observable<WorkerEvent> =
-    options.autoTouch === false
-      ? EMPTY
-      : keepTouching(job, reservedAt).pipe(map(() => ({ type: 'touched', tube, job })));
-  const outcome: Observable<WorkerEvent> = defer(() => toObservable(handler(job))).pipe(
-    defaultIfEmpty(undefined),
-    last(),
-    mergeMap((result) => job.delete().pipe(map((): WorkerEvent => ({ type: 'succeeded', tube, job, result })))),
-    catchError((error: unknown) =>
-      job.settled ? settleFailed(job, tube, error) : retryOrBury(job, tube, error, options),
-    ),
-  );
-  const done$ = new Subject<void>();
-  return concat(
-    of<WorkerEvent>({ type: 'reserved', tube, job }),
-    merge(touches.pipe(takeUntil(done$)), defer(() => outcome).pipe(finalizeWith(done$))),
-  );
-}
-
-/** Completes `signal` when the source ends, so the touch loop stops with the handler. */
-function finalizeWith<T>(signal: Subject<void>) {
-  return (source: Observable<T>) =>
-    new Observable<T>((subscriber) =>
-      source.subscribe({
-        next: (value) => subscriber.next(value),
-        error: (error: unknown) => {
-          signal.next();
-          subscriber.error(error);
-        },
-        complete: () => {
-          signal.next();
-          subscriber.complete();
-        },
-      }),
-    );
-}
-
-function toObservable(result: unknown): Observable<unknown> {
-  if (result instanceof Observable) return result;
-  if (result && typeof (result as PromiseLike<unknown>).then === 'function')
-    return from(result as PromiseLike<unknown>);
-  if (result && typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-    return from(result as AsyncIterable<unknown>);
-  }
-  return of(result);
-}
-
-function settleFailed(job: Job, tube: string, error: unknown): Observable<WorkerEvent> {
-  return of({ type: 'settle-failed', tube, job, error });
-}
-
-/** Release with backoff, or bury once attempts run out; the attempt count comes from the server. */
-function retryOrBury(job: Job, tube: string, error: unknown, options: WorkOptions): Observable<WorkerEvent> {
-  return job.stats().pipe(
-    catchError(() => of({ releases: 0, pri: DEFAULT_PRIORITY })),
-    mergeMap((stats) => {
-      const attempt = Number(stats.releases) + 1;
-      const failed: WorkerEvent = { type: 'failed', tube, job, error, attempt };
-      const priority = Number(stats.pri);
-      if (attempt >= (options.maxAttempts ?? 5)) {
-        return concat(
-          of(failed),
-          job.bury(options.buryPriority ?? priority).pipe(map((): WorkerEvent => ({ type: 'buried', tube, job }))),
-        );
-      }
-      const delay = (options.backoff ?? defaultBackoff)(Number(stats.releases));
-      return concat(
-        of(failed),
-        job
-          .release({ priority: options.releasePriority ?? priority, delay })
-          .pipe(map((): WorkerEvent => ({ type: 'retried', tube, job, delay }))),
-      );
-    }),
-    catchError((settleError: unknown) => settleFailed(job, tube, settleError)),
-  );
 }

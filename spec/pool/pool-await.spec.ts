@@ -1,0 +1,40 @@
+import { Observable } from 'rxjs';
+import { Awaitable, Beanstalk } from '../../src/index.js';
+import type { BeanstalkPool } from '../../src/index.js';
+import { rawJobStats } from '../helpers/raw.js';
+import { freshTube } from '../helpers/setup.js';
+import { useBeanstalkdPool } from './servers.js';
+
+// A pool's single-result commands can be awaited like a client's (issue 18): `await pool.put()`
+// used to compile and send nothing.
+describe('awaiting a pool', () => {
+  const ctx = useBeanstalkdPool(2);
+  let pool: BeanstalkPool;
+  beforeEach(() => {
+    pool = Beanstalk.pool(ctx.urls);
+  });
+  afterEach(() => pool.close());
+
+  test('put, peek, reserveOne, delete, kick, pause and stats are awaitable and still Observables', async () => {
+    const tube = pool.tube(freshTube());
+    const commands = [pool.put('x'), tube.peekReady(), tube.stats(), tube.pause(0), pool.stats(), pool.listTubes()];
+    for (const command of commands) {
+      expect(command).toBeInstanceOf(Observable);
+      expect(command).toBeInstanceOf(Awaitable);
+    }
+    expect(await tube.peekReady()).toBeUndefined();
+    expect(await pool.watch(tube.name).reserveOne({ timeout: 0 })).toBeUndefined();
+    const ref = await tube.put('awaited');
+    const port = ctx.servers[ref.server.index].port;
+    expect((await rawJobStats(port, ref.id))?.state).toBe('ready');
+    expect((await tube.peekReady())?.id).toBe(ref.id);
+    expect(await tube.pause(0)).toBeUndefined();
+    expect((await tube.stats()).currentJobsReady).toBe(1);
+    const job = await pool.watch(tube.name).reserveOne({ timeout: 1 });
+    expect(job?.id).toBe(ref.id);
+    await job?.bury();
+    expect(await tube.kick(5)).toBe(1);
+    await pool.delete(ref);
+    expect(await rawJobStats(port, ref.id)).toBeUndefined();
+  });
+});
