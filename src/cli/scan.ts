@@ -20,6 +20,11 @@ export interface ScanOptions {
   readonly maxWindow?: number;
   /** Asked between windows: true stops the scan (Ctrl-C). */
   readonly stopped?: () => boolean;
+  /**
+   * How many jobs the caller expects to find (the tube's counts): no window is read ahead
+   * once the windows in flight could hold them all, so little is read past the last job.
+   */
+  readonly expected?: number;
 }
 
 /** Work on one window's matching jobs; its commands leave with the next window's stats-jobs. */
@@ -43,11 +48,18 @@ export async function scanTube(
     let cursor = Math.min(...heads);
     let size = options.firstWindow ?? 256;
     let claimedThisRound = 0;
+    // The windows in flight could hold every job still expected: reading ahead would read past the end.
+    const enoughInFlight = (count: number) =>
+      options.expected !== undefined && claimed.size + count * size >= options.expected;
+    // No wider than the jobs still expected (at least 64 ids): the last window ends near the last job.
+    const sizeFor = (wanted: number) =>
+      options.expected === undefined ? wanted : Math.max(64, Math.min(wanted, options.expected - claimed.size));
     const windows: Promise<(JobStats | undefined)[]>[] = [];
     for (;;) {
-      while (windows.length < IN_FLIGHT_WINDOWS) {
-        windows.push(handled(statsWindow(client, cursor, size)));
-        cursor += size;
+      while (windows.length < IN_FLIGHT_WINDOWS && (windows.length === 0 || !enoughInFlight(windows.length))) {
+        const count = sizeFor(size);
+        windows.push(handled(statsWindow(client, cursor, count)));
+        cursor += count;
       }
       const stats = await windows.shift()!;
       const matches = stats.filter(
@@ -58,6 +70,8 @@ export async function scanTube(
       if (matches.length > 0) work.push(handled(handle(matches)));
       claimedThisRound += matches.length;
       if (matches.length === 0 || stopped()) break;
+      // All that was expected is found: the next round's peeks tell whether more came meanwhile.
+      if (options.expected !== undefined && claimed.size >= options.expected) break;
       if (matches.length * 2 >= size) size = Math.min(size * 2, options.maxWindow ?? 4096);
     }
     await Promise.all(windows);
