@@ -31,6 +31,8 @@ export interface ScanOptions {
 export type BatchHandler = (jobs: JobStats[]) => Promise<unknown>;
 
 const IN_FLIGHT_WINDOWS = 2;
+/** Windows of matches being worked on at once; with 4,096-id windows, some 8,000 jobs at most. */
+const MAX_PENDING_BATCHES = 2;
 
 export async function scanTube(
   client: Beanstalk,
@@ -68,6 +70,8 @@ export async function scanTube(
       );
       for (const job of matches) claimed.add(job.id);
       if (matches.length > 0) work.push(handled(handle(matches)));
+      // Backpressure: a slow handler (move's puts on a far server) holds the reads back.
+      while (work.length > MAX_PENDING_BATCHES) await work.shift();
       claimedThisRound += matches.length;
       if (matches.length === 0 || stopped()) break;
       // All that was expected is found: the next round's peeks tell whether more came meanwhile.
