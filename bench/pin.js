@@ -18,4 +18,6 @@ module.exports = {
   describe: () => (available ? 'beanstalkd pinned to core 0, client to core 1 (taskset)' : 'no pinning'),
   server: (command, args) => pinned(0, command, args),
   client: (command, args) => pinned(1, command, args),
+  /** `command args` pinned to a given core (extra servers of the pool scenarios). */
+  at: (core, command, args) => pinned(core, command, args),
 };

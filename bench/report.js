@@ -7,7 +7,11 @@ const { serverVersion } = require('./server');
 const { median, fmtValue, fmtRatio } = require('./stats');
 
 /** How the detail column names each raw reference a client is compared with. */
-const REFERENCE_NAMES = { 'raw-pipelined': 'the 1-socket pipelined ceiling', 'raw-chained': 'raw chained' };
+const REFERENCE_NAMES = {
+  'raw-pipelined': 'the 1-socket pipelined ceiling',
+  'raw-chained': 'raw chained',
+  'rx-8-connections': "today's lanes",
+};
 
 const COMMAND = 'cd bench && npm install && npm run bench   # from the root: npm --prefix bench run bench';
 
@@ -52,6 +56,7 @@ function extraText(id, s) {
     case 'million': return `${s.extra('cpuPer100k').toFixed(2)} CPU s/100k puts; ${(s.extra('n') / 1000).toFixed(0)}k puts at ${fmtValue(s.extra('putsPerSec'), 'puts/s')}`;
     case 'big-bodies': return `${s.extra('MBps').toFixed(0)} MB/s of bodies`;
     case 'writes-256': return `${s.extra('writes')} writes for ${s.extra('n')} puts`;
+    case 'reserve-delete-conns': return `server CPU ${s.extra('serverCpuUsPerJob').toFixed(1)} µs/job`;
     default: return '';
   }
 }
@@ -88,14 +93,15 @@ function scenarioTable(entry) {
   const lines = [
     `### ${scenario.title}`,
     '',
-    `| client | median | ratio to raw (median of per-run) | runs | detail | check |`,
+    `| client | median | ratio to ${scenario.reference || 'raw'} (median of per-run) | runs | detail | check |`,
     '|---|---|---|---|---|---|',
   ];
   for (const s of Object.values(sums)) {
     const runs = s.skip ? '' : runsText(s, scenario.unit);
     lines.push(`| ${s.name} | ${s.skip ? '—' : fmtValue(s.value, scenario.unit)} | ${s.skip ? '—' : fmtRatio(s.ratio)} | ${runs} | ${s.skip ? '' : detailText(scenario.id, s)} | ${status(s)} |`);
   }
-  const dir = scenario.better === 'lower' ? 'lower is better; ratio = client/raw, so below 1 beats raw' : 'higher is better; ratio = client/raw';
+  const ref = scenario.reference || 'raw';
+  const dir = scenario.better === 'lower' ? `lower is better; ratio = client/${ref}, so below 1 beats ${ref}` : `higher is better; ratio = client/${ref}`;
   lines.push('', `_${scenario.unit}, ${dir}._`, '');
   return lines.join('\n');
 }

@@ -62,8 +62,11 @@ async function main() {
   const results = [];
   for (const scenario of scenarios) {
     if (onlyScenarios && !onlyScenarios.includes(scenario.id)) continue;
-    const keys = ['raw', ...(scenario.alsoRuns || []),
-      ...Object.keys(clients).filter((k) => k !== 'raw' && !clients[k].consumeOnly && (!onlyClients || onlyClients.includes(k)))];
+    // Clients are paired with raw, or with the scenario's own `reference` (the otel rows:
+    // rx-beanstalk without telemetry), and a scenario may name its `clients`.
+    const ref = scenario.reference || 'raw';
+    const keys = [ref, ...(scenario.alsoRuns || []), ...(scenario.clients ||
+      Object.keys(clients).filter((k) => k !== 'raw' && !clients[k].consumeOnly && !clients[k].pairedOnly && (!onlyClients || onlyClients.includes(k))))];
     const entry = { scenario, clients: {} };
     for (const k of keys) {
       const a = clients[k];
@@ -79,15 +82,15 @@ async function main() {
       // odd ones: this shared VM's speed drifts over minutes, and a client measured a minute
       // after its round's single raw run (behind a slow peer) drew a ratio off by ±20%.
       const rawFirst = run % 2 === 0;
-      const pairs = rotated.length ? rotated.map((k) => (rawFirst ? ['raw', k] : [k, 'raw'])) : [['raw']];
+      const pairs = rotated.length ? rotated.map((k) => (rawFirst ? [ref, k] : [k, ref])) : [[ref]];
       for (const pair of pairs) {
         const measured = [];
         for (const key of pair) measured.push([key, await measure(scenario, key)]);
-        const rawValue = measured.find(([key]) => key === 'raw')[1].value;
+        const rawValue = measured.find(([key]) => key === ref)[1].value;
         for (const [key, r] of measured) {
           const c = entry.clients[key];
           r.raw = rawValue; // raw's own run is paired with itself
-          if (key === 'raw') c.runs.push(r);
+          if (key === ref) c.runs.push(r);
           else {
             c.runs[run] = r;
             const ratio = r.value !== undefined && rawValue ? r.value / rawValue : NaN;

@@ -26,13 +26,14 @@ function canConnect(port) {
   });
 }
 
-/** Starts beanstalkd on a free port; `maxJobSize` sets -z. Resolves { port, pid, stop() }. */
-async function startServer({ maxJobSize } = {}) {
+/** Starts beanstalkd on a free port; `maxJobSize` sets -z, `core` pins it elsewhere than core 0. Resolves { port, pid, stop() }. */
+async function startServer({ maxJobSize, core } = {}) {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const args = ['-l', HOST, '-p', String(port)];
     if (maxJobSize) args.push('-z', String(maxJobSize));
-    const proc = spawn(...pin.server(BEANSTALKD, args), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const command = core === undefined ? pin.server(BEANSTALKD, args) : pin.at(core, BEANSTALKD, args);
+    const proc = spawn(...command, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr.on('data', (d) => { stderr += d; });
     let exited = false;

@@ -9,6 +9,8 @@ const root = path.join(__dirname, '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
 const compiled = blocks.filter((code) => code.includes("from 'rx-beanstalk'"));
+// The usage example is the block that exports `main(url)`, wherever it stands.
+const usage = compiled.find((code) => code.includes('export async function main(url: string)')) ?? '';
 
 function typeCheck(files: Record<string, string>): string[] {
   const options: ts.CompilerOptions = {
@@ -21,7 +23,7 @@ function typeCheck(files: Record<string, string>): string[] {
     noEmit: true,
     types: ['node'],
     baseUrl: root,
-    paths: { 'rx-beanstalk': ['src/index.ts'] },
+    paths: { 'rx-beanstalk': ['src/index.ts'], 'rx-beanstalk/otel': ['src/otel/index.ts'] },
   };
   const host = ts.createCompilerHost(options);
   const read = host.readFile.bind(host);
@@ -47,7 +49,8 @@ describe('README', () => {
   });
 
   test('the usage example runs against a real beanstalkd', async () => {
-    const source = compiled[0];
+    const source = usage;
+    expect(source).not.toBe('');
     const js = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     }).outputText;

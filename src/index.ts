@@ -1,3 +1,7 @@
+/**
+ * A beanstalkd client built on RxJS: the client, tubes, jobs, the worker runner and the errors.
+ * @module rx-beanstalk
+ */
 export * from './client/index.js';
 export * from './protocol/errors.js';
 export type { ServerStats, TubeStats, JobStats, JobState } from './protocol/stats.js';
@@ -7,6 +11,10 @@ export type { ConnectionState } from './connection/connection.js';
 export type { Address } from './connection/address.js';
 export type { ReconnectOptions } from './connection/backoff.js';
 export { parseReplies } from './protocol/parser.js';
+export type { ParserOptions } from './protocol/parser.js';
 export type { Reply } from './protocol/reply.js';
 export * from './worker/index.js';
+export type { ConnectionObserver, CommandInfo } from './connection/observer.js';
+export type { CommandSink } from './connection/pending.js';
+export * from './pool/index.js';
 export * from './monitor/index.js';

@@ -12,10 +12,13 @@ const files = {
   'raw-pipelined': './raw-pipelined',
   'raw-chained': './raw-chained',
   'rx-beanstalk': './rx-beanstalk',
+  'rx-1-connection': './rx-1-connection',
+  'rx-8-connections': './rx-8-connections',
   fivebeans: './fivebeans',
   jackd: './jackd',
   'node-beanstalk': './node-beanstalk',
   beanstalkd: './beanstalkd',
+  'rx-beanstalk-otel': './rx-beanstalk-otel',
 };
 
 for (const [key, file] of Object.entries(files)) {

@@ -31,7 +31,8 @@ function reserveUnavailable() {
   return null;
 }
 
-async function open(port) {
+/** `reserveOptions` go to every reserve stream (e.g. `{ connections: 1 }`). */
+async function open(port, reserveOptions = {}) {
   const { Beanstalk } = load();
   const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`);
   const putOptions = { priority: 0, delay: 0, ttr: 60 };
@@ -51,7 +52,7 @@ async function open(port) {
       const check = () => {
         if (!stopped && deleted + errors >= n) { stopped = true; stop.next(); }
       };
-      bs.watch('default').reserve({ concurrency, until: stop }).subscribe({
+      bs.watch('default').reserve({ concurrency, ...reserveOptions, until: stop }).subscribe({
         next: (job) => job.delete().subscribe({
           complete: () => { deleted++; progress.done++; check(); },
           error: () => { errors++; check(); },
@@ -64,6 +65,44 @@ async function open(port) {
   };
 }
 
+/**
+ * A pool over several servers, with the same put/consume shape as open(). `servers` tells
+ * on which server each put landed (index into `ports`), for the per-server checks.
+ */
+async function openPool(ports) {
+  const { Beanstalk } = load();
+  const pool = Beanstalk.pool(ports.map((port) => `beanstalk://127.0.0.1:${port}`));
+  const putOptions = { priority: 0, delay: 0, ttr: 60 };
+  const perServer = ports.map(() => 0);
+  return {
+    pool,
+    perServer,
+    put: (body, cb) => {
+      pool.put(body, putOptions).subscribe({
+        next: (ref) => { perServer[ref.server.index]++; cb(null, ref.id); },
+        error: (err) => cb(err),
+      });
+    },
+    consume: (n, concurrency) => new Promise((resolve) => {
+      const { Subject } = require('rxjs');
+      const stop = new Subject();
+      let deleted = 0, errors = 0, stopped = false;
+      const check = () => {
+        if (!stopped && deleted + errors >= n) { stopped = true; stop.next(); }
+      };
+      pool.watch('default').reserve({ concurrency, until: stop }).subscribe({
+        next: (job) => job.delete().subscribe({
+          complete: () => { deleted++; progress.done++; check(); },
+          error: () => { errors++; check(); },
+        }),
+        error: () => { errors = Math.max(errors, n - deleted); resolve({ deleted, errors }); },
+        complete: () => resolve({ deleted, errors }),
+      });
+    }),
+    close: () => pool.close(),
+  };
+}
+
 module.exports = {
   name: 'rx-beanstalk',
   notes: 'this project (dist/cjs)',
@@ -71,4 +110,5 @@ module.exports = {
   unavailable,
   reserveUnavailable,
   open,
+  openPool,
 };

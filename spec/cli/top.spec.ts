@@ -4,8 +4,12 @@ import { Beanstalk } from '../../src/index.js';
 import { builtCli, runCli } from '../helpers/cli.js';
 import { freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
 
-/** tmux on a socket of our own, so no user session is touched. */
-const tmuxSocket = `rxbs-spec-${process.pid}`;
+/**
+ * tmux on a socket of our own, so no user session is touched; a fresh one per test, as a
+ * server just killed may still be exiting when the next test starts one.
+ */
+let tmuxSocket = '';
+const newTmuxSocket = () => (tmuxSocket = `rxbs-spec-${process.pid}-${Date.now()}`);
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', tmuxSocket, ...args], { encoding: 'utf8' });
 /** .ci/run installs tmux; the terminal specs are skipped only on a machine without it. */
 const hasTmux = (() => {
@@ -70,6 +74,7 @@ describe('rxbs top', () => {
       const tube = freshTube('live');
       await firstValueFrom(bs.tube(tube).put('one'));
       const command = `${process.execPath} ${builtCli()} --url ${env.server.url} top --interval 200; echo "rxbs exited with $?"; sleep 60`;
+      newTmuxSocket();
       tmux('new-session', '-d', '-s', 'top', '-x', '120', '-y', '30', command);
       try {
         let screen = await screenUntil((s) => s.includes(tube));
@@ -104,6 +109,7 @@ describe('rxbs top', () => {
     const tube = freshTube('ask');
     for (let i = 0; i < 20; i++) await firstValueFrom(bs.tube(tube).put(`job ${i}`));
     const command = `${process.execPath} ${builtCli()} --url ${env.server.url} drain ${tube}; echo "rxbs exited with $?"; sleep 60`;
+    newTmuxSocket();
     tmux('new-session', '-d', '-s', 'top', '-x', '120', '-y', '30', command);
     try {
       await screenUntil(

@@ -1,5 +1,5 @@
 import { Subject, concatMap, firstValueFrom, forkJoin, lastValueFrom, map, mergeMap, take, timer, toArray } from 'rxjs';
-import { Beanstalk } from '../../src/index.js';
+import { Beanstalk, InvalidArgumentError } from '../../src/index.js';
 import type { Job } from '../../src/index.js';
 import { rawCounter, rawJobStats, rawStats } from '../helpers/raw.js';
 import { freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
@@ -132,7 +132,7 @@ describe('reserve streams on lanes', () => {
   });
 
   test('concurrency must be a positive integer', async () => {
-    await expect(firstValueFrom(bs.watch('default').reserve({ concurrency: 0 }))).rejects.toThrow(RangeError);
+    await expect(firstValueFrom(bs.watch('default').reserve({ concurrency: 0 }))).rejects.toThrow(InvalidArgumentError);
   });
 
   test('until: stops reserving, waits for held jobs to settle, then completes', async () => {

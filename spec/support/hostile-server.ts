@@ -7,6 +7,8 @@ import { createRandom } from './random.js';
  * command lines the way beanstalkd does (a `put` line's body is skipped, not answered) and
  * answers them badly.
  *
+ * - `bad-reserve`: a healthy lane server (see `laneReply`) except that the first
+ *   `badReserves` reserves (counted over all connections) get `badReply` instead of a job.
  * - `garbage`: every command line gets one line of random non-protocol bytes + CRLF (the
  *   first byte is never an ASCII letter, no CR/LF inside).
  * - `huge-body-length`: every command line gets `OK 1000000000000\r\n` and `trailingBytes`
@@ -24,6 +26,7 @@ import { createRandom } from './random.js';
  *   the client reads a good reply and a bad one in one chunk.
  */
 export type HostileBehaviour =
+  | 'bad-reserve'
   | 'garbage'
   | 'huge-body-length'
   | 'line-without-end'
@@ -45,6 +48,10 @@ export interface HostileServerOptions {
   readonly chunkBytes?: number;
   /** `huge-body-length`: body bytes sent after the header. Default 1024. */
   readonly trailingBytes?: number;
+  /** `bad-reserve`: the line (CRLF added) sent instead of a job. Default `BOGUS`. */
+  readonly badReply?: string;
+  /** `bad-reserve`: how many reserves get `badReply`. Default: every one. */
+  readonly badReserves?: number;
 }
 
 export interface HostileServer {
@@ -92,6 +99,25 @@ function commandReader(onCommand: (line: string) => void): (chunk: Buffer) => vo
   };
 }
 
+/**
+ * What beanstalkd would answer a reserve stream's lane, minus the bookkeeping: every reserve
+ * gets a fresh 3-byte job at once, settles and touches succeed, anything else is unknown.
+ */
+function laneReply(line: string, nextId: () => number): string {
+  const word = line.split(' ')[0];
+  if (word === 'reserve' || word === 'reserve-with-timeout') return `RESERVED ${nextId()} 3\r\njob\r\n`;
+  const replies: Record<string, string> = {
+    watch: 'WATCHING 1',
+    ignore: 'WATCHING 1',
+    use: `USING ${line.slice(4)}`,
+    delete: 'DELETED',
+    release: 'RELEASED',
+    bury: 'BURIED',
+    touch: 'TOUCHED',
+  };
+  return `${Object.hasOwn(replies, word) ? replies[word] : 'UNKNOWN_COMMAND'}\r\n`;
+}
+
 export async function startHostileServer(
   behaviour: HostileBehaviour,
   options: HostileServerOptions = {},
@@ -101,6 +127,8 @@ export async function startHostileServer(
   const maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
   const chunkBytes = options.chunkBytes ?? 64 * 1024;
   const trailingBytes = options.trailingBytes ?? 1024;
+  let badReservesLeft = options.badReserves ?? Infinity;
+  let jobIds = 0;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const commands: string[] = [];
@@ -224,6 +252,12 @@ export async function startHostileServer(
             inserted += 1;
             const reply = Buffer.from(`INSERTED ${inserted}\r\n`);
             send(socket, connection === 1 && answered === 1 ? Buffer.concat([reply, garbageLine()]) : reply);
+            break;
+          }
+          case 'bad-reserve': {
+            const bad = /^reserve/.test(line) && badReservesLeft > 0;
+            if (bad) badReservesLeft -= 1;
+            send(socket, bad ? `${options.badReply ?? 'BOGUS'}\r\n` : laneReply(line, () => ++jobIds));
             break;
           }
         }

@@ -16,8 +16,12 @@ import { LanePool } from './lane-pool.js';
 import { Tube } from './tube.js';
 import type { TubeClient } from './tube.js';
 import { TubeSet, withPooledLane } from './tube-set.js';
+import { BeanstalkPool } from '../pool/pool.js';
+import type { PoolOptions, PoolServerSpec } from '../pool/pool-options.js';
 import type { TubeSetClient } from './tube-set.js';
+import type { Telemetry } from './telemetry.js';
 
+/** Where the server is and how the client behaves: name, reconnects, timeouts, limits. */
 export interface BeanstalkOptions extends Address {
   /** `beanstalk://host:port`, `beanstalks://host:port` (TLS) or `unix:/path`. */
   readonly url?: string;
@@ -27,6 +31,7 @@ export interface BeanstalkOptions extends Address {
   readonly reconnect?: ReconnectOptions | false;
   /** A command without reply for this long fails and resets its connection. Blocking reserves excepted. */
   readonly commandTimeoutMs?: number;
+  /** How long one connection attempt may take before it counts as failed. Default 10,000. */
   readonly connectTimeoutMs?: number;
   /** TCP keepalive initial delay in ms, 0 to disable. Default 15000. */
   readonly keepAliveMs?: number;
@@ -36,6 +41,8 @@ export interface BeanstalkOptions extends Address {
   readonly maxJobSize?: number;
   /** Largest reply body accepted (a hostile or broken server claiming more is cut off). Default 1 GiB. */
   readonly maxReplyBodyBytes?: number;
+  /** Spans and metrics, e.g. `openTelemetry()` from `rx-beanstalk/otel`. Default: none, at no cost. */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -44,9 +51,12 @@ export interface BeanstalkOptions extends Address {
  * you subscribe.
  */
 export class Beanstalk implements TubeClient, TubeSetClient {
+  /** The name given in the options; it appears in every error from this client. */
   readonly name: string;
   /** Lane happenings (DEADLINE_SOON, reserve retries), for logs. */
   readonly laneEvents = new Subject<LaneEvent>();
+  /** The instrumentation given to `connect`, which `work()` also reports to. */
+  readonly telemetry: Telemetry | undefined;
   private readonly connection: Connection;
   private readonly lanes = new Set<Lane>();
   private readonly pool = new LanePool(() => this.openLane());
@@ -61,9 +71,15 @@ export class Beanstalk implements TubeClient, TubeSetClient {
     return new Beanstalk(merged);
   }
 
+  /** Several servers used as one, with this client's API: see the README's "Several servers (pool)". */
+  static pool(servers: readonly PoolServerSpec[], options?: PoolOptions): BeanstalkPool {
+    return new BeanstalkPool(servers, options);
+  }
+
   constructor(options: BeanstalkOptions = {}) {
     this.name = options.name ?? 'beanstalk';
     const address = options.url !== undefined ? parseAddress(options.url) : options;
+    this.telemetry = options.telemetry;
     this.connectionOptions = {
       address: { host: address.host, port: address.port, path: address.path, tls: options.tls ?? address.tls },
       reconnect: options.reconnect,
@@ -72,6 +88,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
       keepAliveMs: options.keepAliveMs,
       maxOfflineQueue: options.maxOfflineQueue,
       maxReplyBodyBytes: options.maxReplyBodyBytes,
+      observer: options.telemetry?.client?.(this, address), // telemetry hook, for every connection
     };
     this.maxJobSize = options.maxJobSize ?? MAX_BODY_BYTES;
     this.connection = new Connection({ ...this.connectionOptions, name: this.name });
@@ -82,6 +99,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
     return this.connection.state$;
   }
 
+  /** True once `close()` was called. */
   get closed(): boolean {
     return this.isClosed;
   }
@@ -132,14 +150,17 @@ export class Beanstalk implements TubeClient, TubeSetClient {
     return this.sendCommand(() => commands.kickJob(id));
   }
 
+  /** A job's state and history; fails with NotFoundError if there is no such job. */
   statsJob(id: number): Observable<JobStats> {
     return this.sendCommand(() => commands.statsJob(id));
   }
 
+  /** The server's counters and facts (`stats`). */
   stats(): Observable<ServerStats> {
     return this.sendCommand(() => commands.stats());
   }
 
+  /** The names of every tube that exists on the server. */
   listTubes(): Observable<string[]> {
     return this.sendCommand(() => commands.listTubes());
   }

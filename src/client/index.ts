@@ -7,3 +7,5 @@ export { TubeSet } from './tube-set.js';
 export type { ReserveOneOptions } from './tube-set.js';
 export type { ReserveStreamOptions } from './reserve-stream.js';
 export type { LaneEvent } from './lane.js';
+export type { Telemetry } from './telemetry.js';
+export type { Reserver } from './reserver.js';

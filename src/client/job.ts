@@ -18,6 +18,7 @@ export interface JobHome {
   settled?(job: Job): void;
 }
 
+/** How a reserved job goes back: its new priority, and how long it waits before it is ready. */
 export interface ReleaseOptions {
   /** New priority. Default 1024. */
   readonly priority?: number;
@@ -29,13 +30,16 @@ export interface ReleaseOptions {
 export class Job {
   private isSettled = false;
 
+  /** @internal Jobs come from reserve and peek, never from user code. */
   constructor(
+    /** The job's id, unique on its server. */
     readonly id: number,
     /** The body, byte-exact. */
     readonly body: Buffer,
     private readonly home: JobHome,
   ) {}
 
+  /** @internal */
   static from(data: JobData, home: JobHome): Job {
     return new Job(data.id, data.body, home);
   }

@@ -4,28 +4,33 @@ import * as commands from '../protocol/commands.js';
 import type { Command, JobData } from '../protocol/commands.js';
 import { Connection } from '../connection/connection.js';
 import type { ConnectionOptions } from '../connection/connection.js';
+import type { ReconnectOptions } from '../connection/backoff.js';
 import type { CommandSink } from '../connection/pending.js';
 import { Job } from './job.js';
 import type { JobHome } from './job.js';
 
-/** Something that happened on a lane, for logs and the worker. */
+/**
+ * Something that happened on a lane, for logs and the worker: the server answered a reserve
+ * with DEADLINE_SOON (`job`: the id of the job the lane holds, if any), or a reserve failed
+ * and will be tried again (`error`). `lane` is the lane's name, `<client name>/lane-<n>`.
+ */
 export type LaneEvent =
   | { readonly type: 'deadline-soon'; readonly lane: string; readonly job: number | undefined }
   | { readonly type: 'reserve-error'; readonly lane: string; readonly error: unknown };
 
 /**
- * A dedicated connection for reserving: it holds at most one job at a time, so a
- * blocking reserve never stalls the shared command connection, and a job's
- * delete/release/bury/touch go to the connection that reserved it (the server insists).
+ * A dedicated connection for reserving, so a blocking reserve never stalls the shared
+ * command connection, and a job's delete/release/bury/touch go to the connection that
+ * reserved it (the server insists). Whoever reserves on it decides how many jobs it holds.
  */
 export class Lane {
   readonly connection: Connection;
-  private heldJob: Job | undefined;
+  private readonly heldJobs = new Set<Job>();
   /** The home of the jobs reserved for the last `settled` callback: a reserve stream reuses one. */
   private lastHome: LaneHome | undefined;
 
   constructor(
-    options: ConnectionOptions,
+    private readonly options: ConnectionOptions,
     /** The client's shared connection, for commands any connection may send (kick-job). */
     readonly commandConnection: Connection,
     readonly events: Subject<LaneEvent>,
@@ -33,13 +38,18 @@ export class Lane {
     this.connection = new Connection(options);
   }
 
+  /** The client's reconnect policy, which this lane's connection follows. */
+  get reconnect(): ReconnectOptions | false | undefined {
+    return this.options.reconnect;
+  }
+
   get name(): string {
     return this.connection.name;
   }
 
-  /** The job this lane has reserved and not yet settled. */
-  get held(): Job | undefined {
-    return this.heldJob;
+  /** The jobs this lane has reserved and not yet settled. */
+  get held(): ReadonlySet<Job> {
+    return this.heldJobs;
   }
 
   /**
@@ -79,18 +89,18 @@ export class Lane {
 
   /** Closes at once; the server hands any job this lane held back to ready. */
   destroy(): Promise<void> {
-    this.heldJob = undefined;
+    this.heldJobs.clear();
     return this.connection.destroy();
   }
 
   /** @internal Called by a job of this lane when it is settled. */
   onSettled(job: Job): void {
-    if (this.heldJob === job) this.heldJob = undefined;
+    this.heldJobs.delete(job);
   }
 
   /** @internal Called with each job this lane reserved. */
   onReserved(job: Job): void {
-    this.heldJob = job;
+    this.heldJobs.add(job);
   }
 
   private submitReserve(

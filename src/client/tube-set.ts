@@ -10,6 +10,7 @@ export interface TubeSetClient extends LaneSource {
   giveLane(lane: Lane): void;
 }
 
+/** Options of a one-off reserve. */
 export interface ReserveOneOptions {
   /** Seconds to wait for a job; without it, wait until one comes. 0 polls. */
   readonly timeout?: number;
@@ -17,6 +18,7 @@ export interface ReserveOneOptions {
 
 /** Exactly these tubes watched (not added to `default`), for reserving. */
 export class TubeSet {
+  /** The tubes reserves watch, in the order given. */
   readonly tubes: readonly string[];
 
   constructor(

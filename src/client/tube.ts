@@ -17,6 +17,7 @@ export interface TubeClient {
 export class Tube {
   constructor(
     private readonly client: TubeClient,
+    /** The tube's name. */
     readonly name: string,
   ) {}
 

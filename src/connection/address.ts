@@ -5,7 +5,9 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 
 /** Where to connect: TCP host/port (optionally TLS) or a UNIX socket path. */
 export interface Address {
+  /** Host name or IP address. Default 127.0.0.1. */
   readonly host?: string;
+  /** TCP port. Default 11300. */
   readonly port?: number;
   /** UNIX socket path (a server started with `-l unix:/path`). */
   readonly path?: string;

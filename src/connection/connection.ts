@@ -12,10 +12,12 @@ import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
 import { Pending } from './pending.js';
 import type { CommandSink } from './pending.js';
+import type { ConnectionObserver } from './observer.js';
 import { Queue } from './queue.js';
 import { ReplyReader } from './reply-reader.js';
 import { TubeState } from './tube-state.js';
 
+/** A connection's life: not yet used, connecting, connected, waiting to reconnect, closed for good. */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 export interface ConnectionOptions {
@@ -36,6 +38,8 @@ export interface ConnectionOptions {
   readonly maxReplyBodyBytes?: number;
   /** How often a safe command is resent after connection losses before it fails. Default 3. */
   readonly maxResends?: number;
+  /** Telemetry hooks (rx-beanstalk/otel); none by default. */
+  readonly observer?: ConnectionObserver;
 }
 
 /** Bytes Node may hold unsent for a socket before further commands wait in the outbox. */
@@ -158,6 +162,8 @@ export class Connection {
       subscriber.error(new ConnectionError(`offline queue is full (${limit} commands)`, this.context(command)));
       return undefined;
     }
+    // Telemetry hook: the observer may wrap the sink to see the outcome.
+    if (this.options.observer) subscriber = this.options.observer.command(command, subscriber, this.name);
     const pending = new Pending(command, subscriber);
     this.outbox.push(pending);
     if (this.state === 'idle') this.connect();
@@ -460,7 +466,9 @@ export class Connection {
   }
 
   private setState(state: ConnectionState): void {
-    if (this.stateSubject.value !== state) this.stateSubject.next(state);
+    if (this.stateSubject.value === state) return;
+    this.options.observer?.state?.(state, this.name); // telemetry hook
+    this.stateSubject.next(state);
   }
 
   private context(command?: Command<unknown>) {

@@ -10,9 +10,15 @@ import type { MonitorSnapshot, Sample } from './snapshot.js';
  * methods (a pool of servers, a wrapper that adds logging).
  */
 export interface MonitorSource {
+  /** The server's stats (a pool may add its servers' up). */
   stats(): Observable<ServerStats>;
+  /** The names of the tubes that exist. */
   listTubes(): Observable<string[]>;
-  tube(name: string): { stats(): Observable<TubeStats> };
+  /** A tube, for its stats. */
+  tube(name: string): {
+    /** The tube's stats; fails with NotFoundError when it does not exist. */
+    stats(): Observable<TubeStats>;
+  };
 }
 
 /** How often `monitor()` samples, and which tubes. */

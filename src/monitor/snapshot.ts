@@ -26,8 +26,11 @@ export interface TubeRates {
 
 /** One tube in a snapshot: its stats and its rates since the previous snapshot. */
 export interface TubeSnapshot {
+  /** The tube's name. */
   readonly name: string;
+  /** The tube's stats at this sample. */
   readonly stats: TubeStats;
+  /** The tube's rates since the previous snapshot. */
   readonly rates: TubeRates;
 }
 
@@ -37,7 +40,9 @@ export interface MonitorSnapshot {
   readonly time: number;
   /** Milliseconds since the previous snapshot; 0 for the first, whose rates are all 0. */
   readonly elapsedMs: number;
+  /** The server's stats at this sample. */
   readonly server: ServerStats;
+  /** The server-wide counters' rates since the previous snapshot. */
   readonly rates: ServerRates;
   /** Every sampled tube that exists, sorted by name. */
   readonly tubes: readonly TubeSnapshot[];

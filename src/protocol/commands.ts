@@ -128,6 +128,7 @@ const noReply: Decoder<void> = (reply, command, connection) => {
 
 // ---- command factories ----
 
+/** How a put job is queued: its priority, delay and time to run. */
 export interface PutOptions {
   /** 0 (most urgent) .. 4294967295. Default 1024. */
   readonly priority?: number;
@@ -137,7 +138,9 @@ export interface PutOptions {
   readonly ttr?: number;
 }
 
+/** The priority a put, release or bury uses when none is given (beanstalkd's own convention). */
 export const DEFAULT_PRIORITY = 1024;
+/** The time to run, in seconds, a put uses when none is given. */
 export const DEFAULT_TTR = 60;
 
 export function put(tube: string, body: unknown, options: PutOptions = {}, maxBytes = MAX_BODY_BYTES): Command<number> {

@@ -1,7 +1,10 @@
 /** Where an error happened: the connection's name, the command line sent and the reply line. */
 export interface ErrorContext {
+  /** The connection's name, e.g. `mailer` or `mailer/lane-2`. */
   readonly connection?: string;
+  /** The command line that was sent, without its body. */
   readonly command?: string;
+  /** The reply line the server sent, if any. */
   readonly reply?: string;
 }
 
@@ -9,8 +12,11 @@ export interface ErrorContext {
 export class BeanstalkError extends Error {
   /** The message without the context suffix, to re-raise the error with more context. */
   readonly reason: string;
+  /** The name of the connection the error happened on (the client's `name`, or `<name>/lane-<n>`). */
   readonly connection: string | undefined;
+  /** The command line that was sent, without its body. */
   readonly command: string | undefined;
+  /** The reply line the server sent, if any. */
   readonly reply: string | undefined;
 
   constructor(message: string, context: ErrorContext = {}) {
@@ -43,6 +49,7 @@ export class BuriedError extends BeanstalkError {
   constructor(
     message: string,
     context: ErrorContext,
+    /** The id of the buried job, when the reply carried it. */
     readonly id: number | undefined,
   ) {
     super(message, context);

@@ -5,6 +5,7 @@ import { replyShapes } from './reply.js';
 import type { Reply, ReplyShape, ReplyWord } from './reply.js';
 import { MAX_BODY_BYTES } from './validate.js';
 
+/** Limits and buffer handling for the reply parser. */
 export interface ParserOptions {
   /** Longest reply body accepted (default MAX_BODY_BYTES); a longer announced body fails at its header. */
   readonly maxBodyBytes?: number | undefined;

@@ -7,76 +7,136 @@
 /** Server-wide counters from `stats`, keys in camelCase of the wire names. */
 export interface ServerStats {
   readonly [key: string]: number | string | boolean;
+  /** Ready jobs with a priority below 1024. */
   readonly currentJobsUrgent: number;
+  /** Jobs waiting to be reserved. */
   readonly currentJobsReady: number;
+  /** Jobs reserved by some worker right now. */
   readonly currentJobsReserved: number;
+  /** Jobs waiting out a delay. */
   readonly currentJobsDelayed: number;
+  /** Buried jobs, waiting for a kick. */
   readonly currentJobsBuried: number;
+  /** `put` commands since the server started (counters reset on restart). */
   readonly cmdPut: number;
+  /** `reserve` commands. */
   readonly cmdReserve: number;
+  /** `reserve-with-timeout` commands. */
   readonly cmdReserveWithTimeout: number;
+  /** `delete` commands. */
   readonly cmdDelete: number;
+  /** `use` commands. */
   readonly cmdUse: number;
+  /** `watch` commands. */
   readonly cmdWatch: number;
+  /** `ignore` commands. */
   readonly cmdIgnore: number;
+  /** Times a reserved job ran out of TTR and went back to ready. */
   readonly jobTimeouts: number;
+  /** Jobs put since the server started. */
   readonly totalJobs: number;
+  /** The largest body the server accepts, in bytes (`-z`). */
   readonly maxJobSize: number;
+  /** Tubes that exist now. */
   readonly currentTubes: number;
+  /** Open connections. */
   readonly currentConnections: number;
+  /** Open connections that have put a job. */
   readonly currentProducers: number;
+  /** Open connections that have reserved. */
   readonly currentWorkers: number;
+  /** Connections blocked in a reserve right now. */
   readonly currentWaiting: number;
+  /** Connections accepted since the server started. */
   readonly totalConnections: number;
+  /** The server's process id. */
   readonly pid: number;
+  /** The server's version, e.g. `1.12`. */
   readonly version: string;
+  /** CPU seconds the server spent in user mode. */
   readonly rusageUtime: number;
+  /** CPU seconds the server spent in the kernel. */
   readonly rusageStime: number;
+  /** Seconds since the server started. */
   readonly uptime: number;
+  /** True once the server is in drain mode and refuses puts. */
   readonly draining: boolean;
+  /** A random id of this server process (16 hex characters). */
   readonly id: string;
+  /** The server machine's host name. */
   readonly hostname: string;
+  /** The server's operating system release. */
   readonly os: string;
+  /** The server's machine type, e.g. `x86_64`. */
   readonly platform: string;
 }
 
 /** Counters of one tube from `stats-tube`. */
 export interface TubeStats {
   readonly [key: string]: number | string | boolean;
+  /** The tube's name. */
   readonly name: string;
+  /** Ready jobs with a priority below 1024. */
   readonly currentJobsUrgent: number;
+  /** Jobs waiting to be reserved. */
   readonly currentJobsReady: number;
+  /** Jobs reserved by some worker right now. */
   readonly currentJobsReserved: number;
+  /** Jobs waiting out a delay. */
   readonly currentJobsDelayed: number;
+  /** Buried jobs, waiting for a kick. */
   readonly currentJobsBuried: number;
+  /** Jobs put into this tube since the server started. */
   readonly totalJobs: number;
+  /** Connections using this tube (putting into it). */
   readonly currentUsing: number;
+  /** Connections watching this tube. */
   readonly currentWatching: number;
+  /** Connections watching this tube and blocked in a reserve. */
   readonly currentWaiting: number;
+  /** `delete` commands for jobs of this tube. */
   readonly cmdDelete: number;
+  /** `pause-tube` commands for this tube. */
   readonly cmdPauseTube: number;
+  /** Seconds of the current pause, 0 when not paused. */
   readonly pause: number;
+  /** Seconds left of the current pause (truncated). */
   readonly pauseTimeLeft: number;
 }
 
+/** Where a job is: waiting to be reserved, waiting out a delay, reserved by a worker, or buried. */
 export type JobState = 'ready' | 'delayed' | 'reserved' | 'buried';
 
 /** One job's state and history from `stats-job`; `timeLeft` can be negative (server bug, see notes). */
 export interface JobStats {
   readonly [key: string]: number | string | boolean;
+  /** The job's id. */
   readonly id: number;
+  /** The tube the job is in. */
   readonly tube: string;
+  /** ready, delayed, reserved or buried. */
   readonly state: JobState;
+  /** Its priority: 0 is the most urgent. */
   readonly pri: number;
+  /** Seconds since it was put. */
   readonly age: number;
+  /** The last delay it was given (by put or release), in seconds. */
   readonly delay: number;
+  /** Its time to run, in seconds. */
   readonly ttr: number;
+  /** Seconds until a reserved job times out or a delayed one becomes ready; 0 otherwise. */
   readonly timeLeft: number;
+  /** The binlog file it is in (0 without `-b`). */
   readonly file: number;
+  /** Times it was reserved. */
   readonly reserves: number;
+  /** Times it ran out of TTR while reserved. */
   readonly timeouts: number;
+  /** Times it was released (the worker counts attempts from this). */
   readonly releases: number;
+  /** Times it was buried. */
   readonly buries: number;
+  /** Times it was kicked. */
   readonly kicks: number;
 }
 

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 
+/** How to start a test beanstalkd: its flags, port or socket, and binary. */
 export interface BeanstalkdOptions {
   /** `-z`: max job size in bytes. */
   readonly maxJobSize?: number;
@@ -19,14 +20,19 @@ export interface BeanstalkdOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** A beanstalkd started by `startBeanstalkd()`: where it listens, its process, and how to stop it. */
 export interface RunningBeanstalkd {
+  /** Always loopback. */
   readonly host: '127.0.0.1';
+  /** The TCP port it listens on (also set, though unused, with `unixPath`). */
   readonly port: number;
   /** `beanstalk://127.0.0.1:<port>` */
   readonly url: string;
   /** The UNIX socket path, when started with `unixPath`. */
   readonly unixPath: string | undefined;
+  /** The server's process id, e.g. to SIGSTOP and SIGCONT it. */
   readonly pid: number;
+  /** The server's child process. */
   readonly process: ChildProcess;
   /** Stops the server (SIGTERM, or the given signal) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;

@@ -1,6 +1,11 @@
 import type { Job } from '../client/job.js';
 
-/** What the worker did with a job, in order, for logs and metrics. */
+/**
+ * What the worker did with a job, in order, for logs and metrics. Every event names its
+ * `tube` and `job`; `succeeded` has the handler's `result`, `failed` its `error` and the
+ * `attempt` that failed (1 for the first), `retried` the release `delay` in seconds, and
+ * `settle-failed` the `error` of the delete, release or bury that failed.
+ */
 export type WorkerEvent =
   | { readonly type: 'reserved'; readonly tube: string; readonly job: Job }
   | { readonly type: 'touched'; readonly tube: string; readonly job: Job }

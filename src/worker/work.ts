@@ -15,7 +15,7 @@ import {
   defaultIfEmpty,
   timer,
 } from 'rxjs';
-import type { Beanstalk } from '../client/beanstalk.js';
+import type { Reserver } from '../client/reserver.js';
 import type { Job } from '../client/job.js';
 import { DEFAULT_PRIORITY } from '../protocol/commands.js';
 import type { WorkerEvent } from './events.js';
@@ -24,12 +24,16 @@ import { keepTouching } from './touch.js';
 /** Works one job; its result (an Observable, Promise, async iterable or plain value) decides success. */
 export type Handler = (job: Job) => unknown;
 
+/** What `work()` runs: the client, a handler per tube, and how to retry, touch and stop. */
 export interface WorkOptions {
-  readonly client: Beanstalk;
+  /** One client, or a pool of servers, whose lanes reserve the jobs; the worker never closes it. */
+  readonly client: Reserver;
   /** A handler per tube. */
   readonly tubes: Readonly<Record<string, Handler>>;
   /** Jobs worked at once per tube (each on its own lane). Default 1. */
   readonly concurrency?: number;
+  /** Lanes per tube, each holding up to concurrency/connections jobs. Default: `concurrency`. */
+  readonly connections?: number;
   /** Attempts before a failing job is buried. Default 5. */
   readonly maxAttempts?: number;
   /** Seconds to delay a failed job, from how often it was released already. Default 2^releases, at most 1 h. */
@@ -46,6 +50,7 @@ export interface WorkOptions {
   readonly stop?: Observable<unknown>;
 }
 
+/** The default retry delay: 2^releases seconds, at most an hour. */
 export const defaultBackoff = (releases: number): number => Math.min(3600, 2 ** releases);
 
 /**
@@ -65,8 +70,8 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
     const streams = Object.entries(options.tubes).map(([tube, handler]) =>
       options.client
         .watch(tube)
-        .reserve({ concurrency, until: stop$ })
-        .pipe(mergeMap((job) => runJob(job, tube, handler, options), concurrency)),
+        .reserve({ concurrency, connections: options.connections, until: stop$ })
+        .pipe(mergeMap((job) => observed(options, tube, job, runJob(job, tube, handler, options)), concurrency)),
     );
     let stopping = false;
     let done = false;
@@ -102,6 +107,12 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
       if (!inner.closed) stopOnce();
     };
   });
+}
+
+/** Telemetry hook: the client's instrumentation (e.g. a process span) wraps the job's handling. */
+function observed(options: WorkOptions, tube: string, job: Job, handling: Observable<WorkerEvent>) {
+  const telemetry = options.client.telemetry;
+  return telemetry?.processJob ? telemetry.processJob(tube, job, handling) : handling;
 }
 
 function runJob(job: Job, tube: string, handler: Handler, options: WorkOptions): Observable<WorkerEvent> {

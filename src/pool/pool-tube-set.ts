@@ -1,0 +1,115 @@
+import { EMPTY, Observable, catchError, map, merge, switchMap, take, takeUntil, throwError } from 'rxjs';
+import type { Beanstalk } from '../client/beanstalk.js';
+import type { Job } from '../client/job.js';
+import type { ReserveStreamOptions } from '../client/reserve-stream.js';
+import type { ReserveOneOptions } from '../client/tube-set.js';
+import { BadReplyError, ConnectionError } from '../protocol/errors.js';
+import * as commands from '../protocol/commands.js';
+import type { PoolJob, PoolServer } from './pool-server.js';
+import { spreadLanes } from './routing.js';
+
+/**
+ * Exactly these tubes on every server of a pool, for reserving. Jobs carry their server,
+ * and their methods (delete, release, bury, touch) go to the lane that reserved them.
+ */
+export class PoolTubeSet {
+  readonly tubes: readonly string[];
+
+  constructor(
+    private readonly servers: readonly PoolServer[],
+    tubes: readonly string[],
+  ) {
+    this.tubes = Object.freeze([...tubes]);
+  }
+
+  /**
+   * A cold, endless stream of jobs from every server, with the backpressure of one client's
+   * reserve stream. `concurrency` lanes are spread over the servers in proportion to their
+   * weights, at least one each (so the total is at least the number of servers): every
+   * server is always being reserved from, and an empty one holds up no other. A server
+   * that goes down ends only its own lanes; they start again when it is back up. `until`
+   * stops every lane gracefully, as on one client.
+   */
+  reserve(options: ReserveStreamOptions = {}): Observable<PoolJob> {
+    return new Observable<PoolJob>((subscriber) => {
+      const concurrency = options.concurrency ?? 1;
+      const invalid = this.invalid(concurrency);
+      if (invalid) {
+        subscriber.error(invalid);
+        return undefined;
+      }
+      const lanes = spreadLanes(
+        concurrency,
+        this.servers.map((server) => server.weight),
+      );
+      const perServer = this.servers.map((server, i) => {
+        server.start();
+        const comebacks = options.until ? server.client$.pipe(takeUntil(options.until)) : server.client$;
+        return comebacks.pipe(
+          switchMap((client) =>
+            client
+              ? this.reserveOn(
+                  server,
+                  client,
+                  client.watch(...this.tubes).reserve({ ...options, concurrency: lanes[i] }),
+                )
+              : EMPTY,
+          ),
+        );
+      });
+      return merge(...perServer).subscribe(subscriber);
+    });
+  }
+
+  /**
+   * One job from whichever server has one first: a reserve waits on every server that is
+   * up, the first job wins and the other reserves are given up (a job that reaches one of
+   * them at that very moment goes back to ready). With `timeout`, completes empty when no
+   * server had a job in that time; without, it also waits for servers that come back.
+   */
+  reserveOne(options: ReserveOneOptions = {}): Observable<PoolJob> {
+    return new Observable<PoolJob>((subscriber) => {
+      const invalid = this.invalid(1, options.timeout);
+      if (invalid) {
+        subscriber.error(invalid);
+        return undefined;
+      }
+      const reserveOn = (server: PoolServer, client: Beanstalk) =>
+        this.reserveOn(server, client, client.watch(...this.tubes).reserveOne(options));
+      const perServer = this.servers.map((server) =>
+        options.timeout === undefined
+          ? server.client$.pipe(switchMap((client) => (client ? reserveOn(server, client) : EMPTY)))
+          : server.withClient((client) => reserveOn(server, client)).pipe(catchError(() => EMPTY)),
+      );
+      return merge(...perServer)
+        .pipe(take(1))
+        .subscribe(subscriber);
+    });
+  }
+
+  /** Tags each job with its server; a lost server ends this part quietly and is marked down. */
+  private reserveOn(server: PoolServer, client: Beanstalk, jobs: Observable<Job>) {
+    return jobs.pipe(
+      map((job) => server.tag(job)),
+      catchError((error: unknown) => {
+        if (!(error instanceof ConnectionError || error instanceof BadReplyError)) return throwError(() => error);
+        server.reportFailure(client);
+        return EMPTY;
+      }),
+    );
+  }
+
+  private invalid(concurrency: number, timeout?: number): Error | undefined {
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      return new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+    }
+    try {
+      // Building the command validates the tubes (and timeout) before anything is sent.
+      if (timeout === undefined) commands.reserve(this.tubes);
+      else commands.reserveWithTimeout(this.tubes, timeout);
+    } catch (error) {
+      return error as Error;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,111 @@
+import { EMPTY, Observable, concat, defer, last, map, mergeMap } from 'rxjs';
+import { checkUint32 } from '../protocol/validate.js';
+import type { TubeStats } from '../protocol/stats.js';
+import { findOnEvery, onEvery, pooledStats } from './fan-out.js';
+import type { JobRef, PoolJob, PoolServer } from './pool-server.js';
+import type { PoolTubeSet } from './pool-tube-set.js';
+import type { PooledStats } from './stats-sum.js';
+import type { PoolPutOptions } from './pool-options.js';
+
+/** What a PoolTube needs from its pool. */
+export interface PoolTubeOwner {
+  readonly servers: readonly PoolServer[];
+  putTo(tube: string, body: string | Uint8Array, options: PoolPutOptions | undefined): Observable<JobRef>;
+  watch(...tubes: string[]): PoolTubeSet;
+}
+
+/** One tube across every server of a pool: puts are routed, everything else fans out. */
+export class PoolTube {
+  /** Where the next kick starts, so repeated small kicks reach every server. */
+  private kickStart = 0;
+
+  constructor(
+    private readonly pool: PoolTubeOwner,
+    readonly name: string,
+  ) {}
+
+  /** Puts a job on one server (round robin, or by `key`); emits its id with that server. */
+  put(body: string | Uint8Array, options?: PoolPutOptions): Observable<JobRef> {
+    return this.pool.putTo(this.name, body, options);
+  }
+
+  /** Puts `value` as a JSON body; emits its id with its server. */
+  putJson(value: unknown, options?: PoolPutOptions): Observable<JobRef> {
+    return this.pool.putTo(this.name, JSON.stringify(value), options);
+  }
+
+  /** Each up server's next ready job in this tube (at most one per server); completes empty if none. */
+  peekReady(): Observable<PoolJob> {
+    return findOnEvery(this.pool.servers, (client, server) =>
+      client
+        .tube(this.name)
+        .peekReady()
+        .pipe(map((job) => server.tag(job))),
+    );
+  }
+
+  /** Each up server's delayed job that becomes ready soonest; completes empty if none. */
+  peekDelayed(): Observable<PoolJob> {
+    return findOnEvery(this.pool.servers, (client, server) =>
+      client
+        .tube(this.name)
+        .peekDelayed()
+        .pipe(map((job) => server.tag(job))),
+    );
+  }
+
+  /** Each up server's oldest buried job; completes empty if none. */
+  peekBuried(): Observable<PoolJob> {
+    return findOnEvery(this.pool.servers, (client, server) =>
+      client
+        .tube(this.name)
+        .peekBuried()
+        .pipe(map((job) => server.tag(job))),
+    );
+  }
+
+  /**
+   * Kicks up to `bound` jobs in all: server after server (starting one further each call)
+   * until the bound is used up. Emits how many. Servers that are down are passed over.
+   */
+  kick(bound: number): Observable<number> {
+    return defer(() => {
+      checkUint32('kick bound', bound);
+      const servers = this.pool.servers;
+      const start = this.kickStart++ % servers.length;
+      let left = bound;
+      const kicks = servers.map((_, i) => {
+        const server = servers[(start + i) % servers.length];
+        return defer(() => (left > 0 && server.up ? server.withClient((c) => c.tube(this.name).kick(left)) : EMPTY));
+      });
+      return concat(...kicks).pipe(
+        map((kicked) => (left -= kicked)),
+        last(undefined, left),
+        map(() => bound - left),
+      );
+    });
+  }
+
+  /** The tube's counters summed over the servers that have it; NotFoundError when none has. */
+  stats(): Observable<TubeStats> {
+    return this.statsByServer().pipe(map((stats) => stats.total));
+  }
+
+  /** The summed counters and each server's own. */
+  statsByServer(): Observable<PooledStats<TubeStats>> {
+    return pooledStats(this.pool.servers, (client) => client.tube(this.name).stats());
+  }
+
+  /**
+   * Pauses the tube on every server. Fails with ConnectionError naming the servers that
+   * were down (those that were up are paused).
+   */
+  pause(seconds: number): Observable<void> {
+    return onEvery(this.pool.servers, (client) => client.tube(this.name).pause(seconds)).pipe(mergeMap(() => EMPTY));
+  }
+
+  /** A PoolTubeSet of just this tube, for reserving. */
+  watch(): PoolTubeSet {
+    return this.pool.watch(this.name);
+  }
+}
