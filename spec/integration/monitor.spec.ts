@@ -2,6 +2,7 @@ import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { Beanstalk, InvalidArgumentError, InvalidTubeNameError, monitor } from '../../src/index.js';
 import type { MonitorSnapshot, MonitorSource, ServerStats, TubeStats } from '../../src/index.js';
+import { startBeanstalkd } from '../../src/testing/index.js';
 import { rawCounter } from '../helpers/raw.js';
 import { failure, freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
 import { openRaw } from '../support/raw-socket.js';
@@ -138,6 +139,24 @@ describe('monitor()', () => {
     const snapshot = await firstValueFrom(monitor(source, { intervalMs: 1000 }));
     expect(snapshot.tubes.map((t) => t.name)).toContain('default');
     expect(calls).toEqual(expect.arrayContaining(['list', 'stats', 'tube default']));
+  });
+
+  it('monitors a Beanstalk.pool as it does one client: counts summed over its servers', async () => {
+    const second = await startBeanstalkd();
+    const tube = freshTube('pooled');
+    const other = Beanstalk.connect(second.url);
+    const pool = Beanstalk.pool([env.server.url, second.url]);
+    try {
+      await firstValueFrom(bs.tube(tube).put('on the first'));
+      await firstValueFrom(other.tube(tube).put('on the second'));
+      await firstValueFrom(other.tube(tube).put('on the second, too'));
+      const snapshot = await firstValueFrom(monitor(pool, { intervalMs: 1000 }));
+      expect(snapshot.tubes.find((t) => t.name === tube)?.stats.currentJobsReady).toBe(3);
+      expect(snapshot.server.currentJobsReady).toBeGreaterThanOrEqual(3);
+    } finally {
+      await Promise.all([pool.close(), other.close()]);
+      await second.stop();
+    }
   });
 
   it('refuses a bad interval or tube name through the Observable, sending nothing', async () => {

@@ -67,8 +67,9 @@ const counter = (stats: Counters | undefined, key: string): number => {
 };
 
 /**
- * How much a counter grew, per second. A counter that went down was reset (the server
- * restarted, or the tube was gone and came back), so it counts from 0.
+ * How much a counter grew, per second. A counter that went down (the server restarted, the
+ * tube was gone and came back, a pool's server left the sum) says nothing about the
+ * interval: its rate is 0 then, rather than a spike.
  */
 function rate(now: Counters, before: Counters | undefined, keys: readonly string[], seconds: number): number {
   if (seconds <= 0) return 0;
@@ -76,7 +77,8 @@ function rate(now: Counters, before: Counters | undefined, keys: readonly string
   for (const key of keys) {
     const current = counter(now, key);
     const previous = counter(before, key);
-    growth += current >= previous ? current - previous : current;
+    if (current < previous) return 0;
+    growth += current - previous;
   }
   return growth / seconds;
 }
@@ -87,11 +89,12 @@ const restarted = (now: ServerStats, before: ServerStats): boolean =>
 
 /**
  * Turns a sample into a snapshot, with rates against the previous sample. A tube absent
- * from the previous sample was created since, so its counters grew from 0.
+ * from the previous sample was created since, so its counters grew from 0. After a restart
+ * (or any change of the server set behind a pool) the rates are 0 for one interval.
  */
 export function toSnapshot(sample: Sample, previous: Sample | undefined): MonitorSnapshot {
-  const seconds = previous ? (sample.time - previous.time) / 1000 : 0;
   const sameRun = previous !== undefined && !restarted(sample.server, previous.server);
+  const seconds = sameRun ? (sample.time - previous.time) / 1000 : 0;
   const before = new Map(sameRun ? previous.tubes.map((tube) => [tube.name, tube]) : []);
   const server = sameRun ? previous.server : undefined;
   const tubes = [...sample.tubes]
