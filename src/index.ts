@@ -9,3 +9,4 @@ export type { ReconnectOptions } from './connection/backoff.js';
 export { parseReplies } from './protocol/parser.js';
 export type { Reply } from './protocol/reply.js';
 export * from './worker/index.js';
+export * from './monitor/index.js';
