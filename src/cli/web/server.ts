@@ -111,6 +111,10 @@ export function consoleHandler(
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return sendJson(response, 405, { error: 'only GET, and POST to /api/' });
     }
+    if (url.pathname.startsWith('/api/')) {
+      // Actions change or read jobs: never on a GET, which links and images can trigger.
+      return sendJson(response, 405, { error: 'actions are POST only' });
+    }
     // Opened from the printed link: keep the token in a cookie and take it out of the address bar.
     const token = url.searchParams.get('token');
     if (policy.accessToken !== undefined && token !== null && sameSecret(token, policy.accessToken)) {
