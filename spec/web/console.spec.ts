@@ -10,6 +10,8 @@ import { NotFoundError } from '../../src/protocol/errors.js';
 import type { TubeStats } from '../../src/protocol/stats.js';
 import { describeInBrowser, openPage, tubeRow, useBrowser, waitForCell } from '../helpers/browser.js';
 import { freshTube, maybe, useBeanstalkd } from '../helpers/setup.js';
+import { freePort, startBeanstalkd } from '../../src/testing/index.js';
+import type { RunningBeanstalkd } from '../../src/testing/index.js';
 
 /** Opens a tube's panel (a click on its row) and returns it. */
 async function openTube(page: Page, tube: string): Promise<ElementHandle<Element>> {
@@ -231,5 +233,87 @@ describeInBrowser('rxbs web in a real headless chromium', () => {
     expect(await page.evaluate(() => [...document.scripts].map((s) => s.getAttribute('src')))).toEqual(['/console.js']);
     expect(await page.evaluate(() => document.querySelectorAll('img').length)).toBe(0);
     await waitForCell(page, tube, 'ready', '1');
+  });
+  describe('several servers in one view', () => {
+    let other: RunningBeanstalkd;
+    let otherClient: Beanstalk;
+    let both: WebConsole;
+    let view: Page;
+
+    beforeAll(async () => {
+      other = await startBeanstalkd();
+      otherClient = Beanstalk.connect(other.url, { name: 'web-spec-other' });
+      both = await startWebConsole({ urls: [bs.server.url, other.url], port: 0, intervalMs: 250 });
+      view = await chrome.browser.newPage();
+      await view.goto(both.url);
+    });
+    afterAll(async () => {
+      await both?.close();
+      await otherClient?.close();
+      await other?.stop();
+    });
+
+    /** The tube names shown in the n-th server's section. */
+    const tubesOf = (n: number) =>
+      view.evaluate(
+        (index) =>
+          [...document.querySelectorAll('section.server')[index].querySelectorAll('td.name')].map(
+            (td) => td.textContent,
+          ),
+        n,
+      );
+
+    it('shows each server in its own section, each with its own tubes', async () => {
+      const tube = freshTube('second');
+      await firstValueFrom(otherClient.tube(tube).put('on the second server'));
+      await waitForCell(view, tube, 'ready', '1');
+      expect(await view.$$eval('section.server h2', (titles) => titles.map((h) => h.textContent))).toEqual([
+        bs.server.url,
+        other.url,
+      ]);
+      expect(await tubesOf(1)).toContain(tube);
+      expect(await tubesOf(0)).not.toContain(tube);
+    });
+
+    it('says so when a server does not answer', async () => {
+      const nowhere = `beanstalk://127.0.0.1:${await freePort()}`;
+      const lonely = await startWebConsole({ urls: [nowhere], port: 0, intervalMs: 250 });
+      const page = await chrome.browser.newPage();
+      try {
+        await page.goto(lonely.url);
+        await page.waitForFunction(() => document.querySelector('section.server .error')?.textContent, {
+          timeout: 5000,
+        });
+        expect(await page.$eval('section.server h2', (h) => h.textContent)).toBe(nowhere);
+        expect(await page.$eval('section.server .error', (e) => e.textContent)).toBe('no answer for 2 s');
+      } finally {
+        await page.close();
+        await lonely.close();
+      }
+    });
+
+    it('moves buried jobs from one server to another', async () => {
+      const tube = freshTube('cross');
+      await putBuried(tube, 2, { priority: 5 });
+      const rows = await view.$$('section.server');
+      await waitForCell(view, tube, 'buried', '2');
+      const row = await rows[0].waitForSelector(`tr.tube[data-tube="${tube}"]`);
+      await row?.click();
+      const panel = (await rows[0].waitForSelector(`tr.detail[data-tube="${tube}"]`)) as ElementHandle<Element>;
+      await fill(panel, 'input[placeholder="target tube"]', tube);
+      await panel.$eval(
+        'select',
+        (select, url) => {
+          select.value = String([...select.options].findIndex((option) => option.textContent === url));
+        },
+        other.url,
+      );
+      await click(panel, 'move');
+      await message(view, panel, 'moved 2');
+      expect((await tubeStats(tube))?.currentJobsBuried ?? 0).toBe(0);
+      expect(await firstValueFrom(otherClient.tube(tube).stats())).toMatchObject({ currentJobsReady: 2 });
+      const moved = await firstValueFrom(otherClient.tube(tube).peekReady());
+      expect((await firstValueFrom(otherClient.statsJob(moved.id))).pri).toBe(5);
+    });
   });
 });

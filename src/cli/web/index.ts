@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Subject, Subscription, auditTime, merge, retry, tap, timer } from 'rxjs';
+import { Subject, Subscription, auditTime, merge, retry, tap, throwError, timeout, timer } from 'rxjs';
 import { Beanstalk } from '../../client/index.js';
 import { monitor } from '../../monitor/index.js';
 import { InvalidArgumentError } from '../../protocol/errors.js';
@@ -49,8 +49,11 @@ function sampleServers(servers: readonly ConsoleServer[], intervalMs: number, ev
   const sampling = changed.pipe(auditTime(50)).subscribe(() => {
     events.publish('snapshot', { time: Date.now(), servers: keepers.map((keeper) => keeper.view) });
   });
+  // A server that is down does not fail commands, they wait for it: say so after a while.
+  const stallMs = Math.max(3 * intervalMs, 2000);
   const eachServer = servers.map((server, n) =>
     monitor(server.client, { intervalMs }).pipe(
+      timeout({ each: stallMs, with: () => throwError(() => new Error(`no answer for ${stallMs / 1000} s`)) }),
       tap({ next: (snapshot) => keepers[n].update(snapshot), error: (error) => keepers[n].fail(error) }),
       // A failed sample is shown on the page; sampling starts again after a pause.
       retry({ delay: () => (changed.next(), timer(Math.max(intervalMs, 1000))) }),
