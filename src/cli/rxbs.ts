@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+/**
+ * rxbs: the beanstalkd command line of rx-beanstalk. `rxbs --help` lists the commands;
+ * the README's "Command line: rxbs" section documents them and the exit codes.
+ */
+import { main } from './program.js';
+
+void main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+}).then((code) => {
+  process.exitCode = code;
+});
