@@ -143,7 +143,7 @@ function serverSection(server) {
   const lookup = { message: el('div', { class: 'message' }), job: el('div', { class: 'job' }) };
   const find = el('button', { onclick: () => act(lookup, 'peek-job', { server: server.index, id: Number(jobId.value) }, () => '').then((r) => showJob(lookup, server.index, r)) }, 'show job');
   const head = el('tr', {}, el('th', {}, 'tube'), ...COLUMNS.map((c) => el('th', {}, c)),
-    el('th', {}, 'puts/s'), el('th', {}, 'deletes/s'), el('th', {}, 'jobs, last minute'), el('th', {}, 'paused'));
+    el('th', {}, 'puts/s'), el('th', {}, 'deletes/s'), el('th', {}, 'jobs over time'), el('th', {}, 'paused'));
   const section = el('section', { class: 'server' }, el('h2', {}, server.url), facts,
     el('table', {}, el('thead', {}, head), body), el('div', { class: 'controls' }, jobId, find), lookup.message, lookup.job);
   document.getElementById('servers').append(section);
