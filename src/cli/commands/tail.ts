@@ -57,8 +57,8 @@ async function tail(cli: Cli, _args: [], options: TailOptions): Promise<number> 
   try {
     const tracker = new TailTracker(client, options.tube);
     await tracker.start(await headIds(cli.url, options.tube), 1000);
-    if (cli.io.stderr.isTTY)
-      cli.note(cli.errColours.dim(`following tube ${options.tube} on ${cli.url} (Ctrl-C stops)`));
+    // Said once tail has its bearings: jobs put from now on are shown (scripts may wait for it).
+    cli.note(cli.errColours.dim(`following tube ${options.tube} on ${cli.url} (Ctrl-C stops)`));
     let printed = 0;
     while (!stopped) {
       const { ready, missed } = await tracker.look();
