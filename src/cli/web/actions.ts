@@ -1,11 +1,10 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { Beanstalk } from '../../client/index.js';
-import type { Job } from '../../client/index.js';
+import type { Beanstalk, Job } from '../../client/index.js';
 import { InvalidArgumentError, InvalidTubeNameError, NotFoundError } from '../../protocol/errors.js';
 import { checkInteger, checkTubeName } from '../../protocol/validate.js';
 import { viewBody } from './body-view.js';
-import { drainTube, moveBuried, unlessGone } from './bulk.js';
+import { drainTube, moveBuried, peek, unlessGone } from './bulk.js';
 
 /** One beanstalkd the console shows, and the client that talks to it. */
 export interface ConsoleServer {
@@ -36,12 +35,6 @@ async function describe(client: Beanstalk, job: Job | undefined): Promise<unknow
   return { job: { id: job.id, stats: stats ?? null, body: viewBody(job.body) } };
 }
 
-const PEEKS = {
-  ready: (client: Beanstalk, name: string) => client.tube(name).peekReady(),
-  delayed: (client: Beanstalk, name: string) => client.tube(name).peekDelayed(),
-  buried: (client: Beanstalk, name: string) => client.tube(name).peekBuried(),
-} as const;
-
 /** Every action the page can ask for, by name. All are POSTs; each validates its input first. */
 export const ACTIONS: Readonly<Record<string, Action>> = {
   async peek(servers, input) {
@@ -50,7 +43,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     if (state !== 'ready' && state !== 'delayed' && state !== 'buried') {
       throw new InvalidArgumentError('state must be ready, delayed or buried');
     }
-    return describe(client, await maybe(PEEKS[state](client, tube(input))));
+    return describe(client, await maybe(peek(client, tube(input), state)));
   },
   async 'peek-job'(servers, input) {
     const { client } = server(servers, input);

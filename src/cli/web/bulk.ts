@@ -29,7 +29,8 @@ const STATES = [
   ['buried', 'currentJobsBuried'],
 ] as const;
 
-function peek(client: Beanstalk, tube: string, state: 'ready' | 'delayed' | 'buried'): Observable<Job> {
+/** The next job of a tube in a state: what peek-ready, peek-delayed or peek-buried finds. */
+export function peek(client: Beanstalk, tube: string, state: 'ready' | 'delayed' | 'buried'): Observable<Job> {
   const t = client.tube(tube);
   return state === 'ready' ? t.peekReady() : state === 'delayed' ? t.peekDelayed() : t.peekBuried();
 }
