@@ -10,6 +10,7 @@ import { EventStream } from './event-stream.js';
 import { securityPolicy } from './security.js';
 import { consoleHandler } from './server.js';
 import { ServerViewKeeper } from './view.js';
+import type { ConsoleView } from './view.js';
 
 /** How `rxbs web` is started. */
 export interface WebConsoleOptions {
@@ -47,7 +48,8 @@ function sampleServers(servers: readonly ConsoleServer[], intervalMs: number, ev
   const keepers = servers.map((server, n) => new ServerViewKeeper(n, server.url));
   const changed = new Subject<void>();
   const sampling = changed.pipe(auditTime(50)).subscribe(() => {
-    events.publish('snapshot', { time: Date.now(), servers: keepers.map((keeper) => keeper.view) });
+    const view: ConsoleView = { time: Date.now(), servers: keepers.map((keeper) => keeper.view) };
+    events.publish('snapshot', view);
   });
   // A server that is down does not fail commands, they wait for it: say so after a while.
   const stallMs = Math.max(3 * intervalMs, 2000);

@@ -18,8 +18,8 @@ export interface TubeView {
   /** Seconds left of a pause, 0 when not paused. */
   readonly pauseTimeLeft: number;
   readonly rates: TubeRates;
-  /** Jobs in the tube (every state) and puts per second, oldest first. */
-  readonly history: { readonly jobs: readonly number[]; readonly puts: readonly number[] };
+  /** Jobs in the tube (every state), oldest first. */
+  readonly history: { readonly jobs: readonly number[] };
 }
 
 /** One beanstalkd as the page shows it. */
@@ -80,6 +80,7 @@ export class ServerViewKeeper {
     };
   }
 
+  /** The latest view, to send to the page. */
   get view(): ServerView {
     return this.current;
   }
@@ -104,7 +105,7 @@ export class ServerViewKeeper {
         total: stats.totalJobs,
         pauseTimeLeft: stats.pause > 0 ? stats.pauseTimeLeft : 0,
         rates,
-        history: { jobs: pushed(history?.jobs, jobs), puts: pushed(history?.puts, rates.puts) },
+        history: { jobs: pushed(history?.jobs, jobs) },
       };
     });
     const stats = Object.fromEntries(SERVER_KEYS.map((key) => [key, snapshot.server[key]]));
