@@ -48,6 +48,8 @@ describe('securityPolicy', () => {
     expect(policy.accessToken).toBeUndefined();
     expect(policy.postToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(policy.allowedHosts).toEqual(new Set(['127.0.0.1:8080', '[::1]:8080', 'localhost:8080']));
+    // Cookies are shared by every port of a host: two consoles must not overwrite each other's.
+    expect(policy.cookie).toBe('rxbs_token_8080');
   });
 
   it('generates a token for any address beyond loopback, and requires a given one anywhere', () => {

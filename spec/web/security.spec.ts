@@ -85,8 +85,10 @@ describe('rxbs web security', () => {
       const redirect = await send(guarded.port, 'GET', `/?token=${TOKEN}`);
       expect(redirect.status).toBe(303);
       expect(redirect.headers.location).toBe('/');
-      expect(redirect.headers['set-cookie']).toEqual([`rxbs_token=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`]);
-      const page = await send(guarded.port, 'GET', '/', { cookie: `rxbs_token=${TOKEN}` });
+      expect(redirect.headers['set-cookie']).toEqual([
+        `rxbs_token_${guarded.port}=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`,
+      ]);
+      const page = await send(guarded.port, 'GET', '/', { cookie: `rxbs_token_${guarded.port}=${TOKEN}` });
       expect(page.status).toBe(200);
       expect(page.headers['content-security-policy']).toContain("script-src 'self'");
       expect(page.body).toContain(`<meta name="rxbs-token" content="${TOKEN}">`);
@@ -98,7 +100,7 @@ describe('rxbs web security', () => {
         guarded.port,
         'POST',
         '/api/kick',
-        { ...json(), cookie: `rxbs_token=${TOKEN}` },
+        { ...json(), cookie: `rxbs_token_${guarded.port}=${TOKEN}` },
         kick(tube),
       );
       expect(reply.status).toBe(403);

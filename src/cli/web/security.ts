@@ -4,8 +4,6 @@ import { InvalidArgumentError } from '../../protocol/errors.js';
 
 /** The header every POST carries the page's token in. */
 export const TOKEN_HEADER = 'x-rxbs-token';
-/** The cookie that lets a browser that opened `/?token=...` load the page and its event stream. */
-export const TOKEN_COOKIE = 'rxbs_token';
 
 /** How the console guards itself, settled once at start. */
 export interface SecurityPolicy {
@@ -15,6 +13,11 @@ export interface SecurityPolicy {
   readonly postToken: string;
   /** Host header values accepted without an access token (DNS rebinding defence). */
   readonly allowedHosts: ReadonlySet<string>;
+  /**
+   * The cookie that lets a browser that opened `/?token=...` load the page and its event
+   * stream; named after the port, since cookies are shared by every port of a host.
+   */
+  readonly cookie: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -49,6 +52,7 @@ export function securityPolicy(
     accessToken,
     postToken: accessToken ?? generateToken(),
     allowedHosts: new Set(names.map((name) => `${name}:${port}`)),
+    cookie: `rxbs_token_${port}`,
     generated,
   };
 }
@@ -62,14 +66,14 @@ export function sameSecret(given: string | undefined, expected: string): boolean
 }
 
 /** The access token a request presents: header, cookie or `?token=`. */
-function presentedToken(request: IncomingMessage, url: URL): string | undefined {
+function presentedToken(policy: SecurityPolicy, request: IncomingMessage, url: URL): string | undefined {
   const header = request.headers[TOKEN_HEADER];
   if (typeof header === 'string') return header;
   const cookie = (request.headers.cookie ?? '')
     .split(';')
     .map((part) => part.trim())
-    .find((part) => part.startsWith(`${TOKEN_COOKIE}=`));
-  return cookie?.slice(TOKEN_COOKIE.length + 1) ?? url.searchParams.get('token') ?? undefined;
+    .find((part) => part.startsWith(`${policy.cookie}=`));
+  return cookie?.slice(policy.cookie.length + 1) ?? url.searchParams.get('token') ?? undefined;
 }
 
 /**
@@ -84,7 +88,7 @@ export function refusal(
 ): { status: number; reason: string } | undefined {
   const host = request.headers.host ?? '';
   if (policy.accessToken !== undefined) {
-    if (!sameSecret(presentedToken(request, url), policy.accessToken)) {
+    if (!sameSecret(presentedToken(policy, request, url), policy.accessToken)) {
       return { status: 401, reason: 'a token is required (open the URL printed at start)' };
     }
   } else if (!policy.allowedHosts.has(host)) {

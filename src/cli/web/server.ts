@@ -3,7 +3,7 @@ import { ACTIONS, statusOf } from './actions.js';
 import type { ActionInput, ConsoleServer } from './actions.js';
 import type { Asset } from './assets.js';
 import type { EventStream } from './event-stream.js';
-import { TOKEN_COOKIE, refusal, sameSecret } from './security.js';
+import { refusal, sameSecret } from './security.js';
 import type { SecurityPolicy } from './security.js';
 
 /** What the HTTP server is made of. */
@@ -121,7 +121,7 @@ export function consoleHandler(
       response.writeHead(303, {
         ...SECURITY_HEADERS,
         location: url.pathname,
-        'set-cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'set-cookie': `${policy.cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
       });
       return void response.end();
     }
