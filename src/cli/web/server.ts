@@ -125,7 +125,7 @@ export function consoleHandler(
       });
       return void response.end();
     }
-    if (url.pathname === '/events') return events.add(response);
+    if (url.pathname === '/events' && request.method === 'GET') return events.add(response);
     const asset = assets.get(url.pathname);
     if (asset === undefined) return sendJson(response, 404, { error: 'not found' });
     send(response, 200, asset.type, asset.body);

@@ -30,7 +30,8 @@ export interface ServerView {
   readonly error: string | null;
   readonly stats: Readonly<Record<string, number | string | boolean>> | null;
   readonly rates: ServerRates | null;
-  readonly history: { readonly puts: readonly number[]; readonly reserves: readonly number[] };
+  /** Puts per second on the whole server, oldest first. */
+  readonly history: { readonly puts: readonly number[] };
   readonly tubes: readonly TubeView[];
 }
 
@@ -75,7 +76,7 @@ export class ServerViewKeeper {
       error: null,
       stats: null,
       rates: null,
-      history: { puts: [], reserves: [] },
+      history: { puts: [] },
       tubes: [],
     };
   }
@@ -114,10 +115,7 @@ export class ServerViewKeeper {
       error: null,
       stats,
       rates: snapshot.rates,
-      history: {
-        puts: pushed(this.current.history.puts, snapshot.rates.puts),
-        reserves: pushed(this.current.history.reserves, snapshot.rates.reserves),
-      },
+      history: { puts: pushed(this.current.history.puts, snapshot.rates.puts) },
       tubes,
     };
   }
