@@ -11,4 +11,6 @@ module.exports = [
   require('./big-bodies'),
   require('./million'),
   require('./writes-per-command'),
+  require('./tools').drain,
+  require('./tools').move,
 ];

@@ -136,7 +136,8 @@ describe('rxbs move', () => {
     const onTarget = await firstValueFrom(other.tube(tube).stats());
     // Every job is on one server or both (a job put on the target but not yet deleted here).
     expect(left.currentJobsReady + onTarget.currentJobsReady).toBeGreaterThanOrEqual(count);
-    expect(left.currentJobsReady + onTarget.currentJobsReady).toBeLessThan(count + 5000);
+    // Duplicates are bounded by the jobs in flight: two windows being moved and one read (4,096 ids each).
+    expect(left.currentJobsReady + onTarget.currentJobsReady).toBeLessThanOrEqual(count + 3 * 4096);
 
     const again = await runCli(['--url', env.server.url, 'move', '--tube', tube, '--to', target.url, '--yes'], {
       timeoutMs: 120000,

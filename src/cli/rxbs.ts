@@ -5,6 +5,12 @@
  */
 import { main } from './program.js';
 
+// `rxbs tubes | head -1`: once the reader is gone, stop quietly, as other command-line tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 void main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

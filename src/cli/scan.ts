@@ -20,12 +20,19 @@ export interface ScanOptions {
   readonly maxWindow?: number;
   /** Asked between windows: true stops the scan (Ctrl-C). */
   readonly stopped?: () => boolean;
+  /**
+   * How many jobs the caller expects to find (the tube's counts): no window is read ahead
+   * once the windows in flight could hold them all, so little is read past the last job.
+   */
+  readonly expected?: number;
 }
 
 /** Work on one window's matching jobs; its commands leave with the next window's stats-jobs. */
 export type BatchHandler = (jobs: JobStats[]) => Promise<unknown>;
 
 const IN_FLIGHT_WINDOWS = 2;
+/** Windows of matches being worked on at once; with 4,096-id windows, some 8,000 jobs at most. */
+const MAX_PENDING_BATCHES = 2;
 
 export async function scanTube(
   client: Beanstalk,
@@ -43,11 +50,18 @@ export async function scanTube(
     let cursor = Math.min(...heads);
     let size = options.firstWindow ?? 256;
     let claimedThisRound = 0;
+    // The windows in flight could hold every job still expected: reading ahead would read past the end.
+    const enoughInFlight = (count: number) =>
+      options.expected !== undefined && claimed.size + count * size >= options.expected;
+    // No wider than the jobs still expected (at least 64 ids): the last window ends near the last job.
+    const sizeFor = (wanted: number) =>
+      options.expected === undefined ? wanted : Math.max(64, Math.min(wanted, options.expected - claimed.size));
     const windows: Promise<(JobStats | undefined)[]>[] = [];
     for (;;) {
-      while (windows.length < IN_FLIGHT_WINDOWS) {
-        windows.push(handled(statsWindow(client, cursor, size)));
-        cursor += size;
+      while (windows.length < IN_FLIGHT_WINDOWS && (windows.length === 0 || !enoughInFlight(windows.length))) {
+        const count = sizeFor(size);
+        windows.push(handled(statsWindow(client, cursor, count)));
+        cursor += count;
       }
       const stats = await windows.shift()!;
       const matches = stats.filter(
@@ -56,8 +70,12 @@ export async function scanTube(
       );
       for (const job of matches) claimed.add(job.id);
       if (matches.length > 0) work.push(handled(handle(matches)));
+      // Backpressure: a slow handler (move's puts on a far server) holds the reads back.
+      while (work.length > MAX_PENDING_BATCHES) await work.shift();
       claimedThisRound += matches.length;
       if (matches.length === 0 || stopped()) break;
+      // All that was expected is found: the next round's peeks tell whether more came meanwhile.
+      if (options.expected !== undefined && claimed.size >= options.expected) break;
       if (matches.length * 2 >= size) size = Math.min(size * 2, options.maxWindow ?? 4096);
     }
     await Promise.all(windows);

@@ -75,6 +75,7 @@ async function drain(cli: Cli, [tube]: [string], options: DrainOptions): Promise
   try {
     await scanTube(client, tube, states, (jobs) => deleteAll(client, jobs, byState, progress), {
       stopped: () => stopped,
+      expected: total,
     });
   } finally {
     progress.end();

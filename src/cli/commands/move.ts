@@ -70,7 +70,10 @@ async function move(cli: Cli, _args: [], options: MoveOptions): Promise<number> 
     const progress = new Progress(cli, `moving ${options.tube}`, total);
     mover.onMoved = () => progress.add(1);
     try {
-      await scanTube(source, options.tube, options.state, (jobs) => mover.moveAll(jobs), { stopped: () => stopped });
+      await scanTube(source, options.tube, options.state, (jobs) => mover.moveAll(jobs), {
+        stopped: () => stopped,
+        expected: total,
+      });
     } finally {
       progress.end();
       stopListening();
