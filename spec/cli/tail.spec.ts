@@ -31,8 +31,10 @@ describe('rxbs tail', () => {
   afterEach(() => bs.close());
 
   it('prints jobs as they become ready (put, delay over, kicked) without reserving or releasing any', async () => {
+    // put and the delayed one put while tailing show up first; then the two kicks.
     const tube = freshTube('tail');
-    const early = await firstValueFrom(bs.tube(tube).put('delayed before tail started', { delay: 2 }));
+    // Long enough that it is still delayed when tail starts, however slow the machine: kicked later.
+    const early = await firstValueFrom(bs.tube(tube).put('delayed before tail started', { delay: 600 }));
     const buried = await firstValueFrom(bs.tube(tube).put('buried before tail started'));
     const held = await firstValueFrom(bs.reserveJob(buried));
     await firstValueFrom(held.bury(), { defaultValue: undefined });
@@ -58,20 +60,22 @@ describe('rxbs tail', () => {
     await firstValueFrom(bs.tube(freshTube('elsewhere')).put('another tube'));
     const later = await firstValueFrom(bs.tube(tube).put('delayed while tailing', { delay: 1 }));
     for (let i = 0; output.split('\n').length < 3; i++) {
-      if (i > 100) throw new Error('tail printed: ' + output);
+      if (i > 300) throw new Error('tail printed: ' + output);
       await sleep(50);
     }
     await firstValueFrom(bs.kickJob(buried));
+    await firstValueFrom(bs.kickJob(early));
     const result = await done;
 
     expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('came and went');
     const lines = result.stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as TailLine);
     const seen = new Map(lines.map((line) => [line.id, line]));
     expect(seen.get(put)).toMatchObject({ how: 'put', body: 'put while tailing' });
-    expect(seen.get(early)).toMatchObject({ how: 'delay over', body: 'delayed before tail started' });
+    expect(seen.get(early)).toMatchObject({ how: 'kicked', body: 'delayed before tail started' });
     expect(seen.get(later)).toMatchObject({ how: 'delay over', body: 'delayed while tailing' });
     expect(seen.get(buried)).toMatchObject({ how: 'kicked', body: 'buried before tail started' });
     expect(lines.every((line) => line.stats.tube === tube)).toBe(true);
@@ -89,6 +93,31 @@ describe('rxbs tail', () => {
     expect(await rawCounter(env.server.port, 'cmd-reserve')).toBe(0);
     expect(await rawCounter(env.server.port, 'cmd-reserve-with-timeout')).toBe(reservesBefore);
     expect(await rawCounter(env.server.port, 'cmd-bury')).toBe(1);
+  });
+
+  it('counts jobs that were put and deleted between two looks on stderr', async () => {
+    const tube = freshTube('fleeting');
+    const child = spawnCli(['--url', env.server.url, 'tail', '--tube', tube, '--interval', '1500']);
+    const done = finished(child, 30000);
+    let errors = '';
+    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    await following(child);
+    for (let i = 0; i < 3; i++) {
+      const id = await firstValueFrom(bs.tube(tube).put(`gone ${i}`));
+      await firstValueFrom(bs.delete(id), { defaultValue: undefined });
+    }
+    // The three may straddle a look: add up every note.
+    const reported = () =>
+      [...errors.matchAll(/\((\d+) jobs? came and went between two looks\)/g)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    for (let waited = 0; reported() < 3 && waited < 15000; waited += 100) await sleep(100);
+    await sleep(2000); // one more look: nothing more is reported
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.stdout).toBe('');
+    expect(reported()).toBe(3);
   });
 
   it('explains in --help how it looks without taking', async () => {

@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { Colors } from 'picocolors/types';
 import { Beanstalk } from '../client/index.js';
 
+/** The server rxbs talks to without --url or BEANSTALKD_URL. */
 export const DEFAULT_URL = 'beanstalk://127.0.0.1:11300';
 
 /** The streams a command talks to; a terminal's are TTYs. */

@@ -35,7 +35,9 @@ export class CliError extends Error {
   }
 }
 
+/** Bad arguments or input: exit code 2. */
 export const usageError = (message: string): CliError => new CliError(message, ExitCode.usage);
+/** No such job or tube: exit code 3. */
 export const notFound = (message: string): CliError => new CliError(message, ExitCode.notFound);
 
 /** For `.catch()`: the server's NOT_FOUND becomes `message` with the not-found exit code. */

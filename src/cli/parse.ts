@@ -14,14 +14,22 @@ function integer(what: string, min: number, max: number): (value: string) => num
   };
 }
 
+/** Priorities 0..2^32-1. */
 export const parsePriority = integer('priority', 0, MAX_UINT32);
+/** Delays and pauses in whole seconds. */
 export const parseSeconds = integer('seconds', 0, MAX_UINT32);
+/** TTR: at least 1 s. */
 export const parseTtr = integer('TTR', 1, MAX_UINT32);
+/** reserve-with-timeout seconds (beanstalkd 1.12 reads them into a C int). */
 export const parseTimeout = integer('timeout', 0, MAX_RESERVE_TIMEOUT);
+/** How many jobs (kick, bury, tail --count). */
 export const parseCount = integer('count', 1, MAX_UINT32);
+/** Job ids: positive safe integers. */
 export const parseJobId = integer('job id', 1, Number.MAX_SAFE_INTEGER);
+/** Sampling intervals in milliseconds. */
 export const parseIntervalMs = integer('interval', 50, 3600000);
 
+/** A tube name, checked as the library checks it. */
 export function parseTube(value: string): string {
   try {
     return checkTubeName(value);
@@ -40,7 +48,9 @@ export function checkUrl(url: string): string {
   }
 }
 
+/** The states drain and move work on (reserved jobs belong to their worker). */
 export const JOB_STATES = ['ready', 'delayed', 'buried'] as const;
+/** One of JOB_STATES. */
 export type MovableState = (typeof JOB_STATES)[number];
 
 /** `ready`, or a comma-separated list such as `ready,buried`. */

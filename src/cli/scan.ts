@@ -4,7 +4,7 @@ import { NotFoundError } from '../protocol/errors.js';
 import type { JobStats } from '../protocol/stats.js';
 import type { MovableState } from './parse.js';
 
-/**
+/*
  * Finding a tube's jobs without reserving them. beanstalkd lists no jobs (only the head of
  * each state, by peek), but job ids are consecutive numbers, and `stats-job` on any id says
  * its tube and state. So a scan peeks the heads of the wanted states, then reads stats-job
@@ -14,6 +14,7 @@ import type { MovableState } from './parse.js';
  * (they point at whatever the scan skipped: lower ids of a lower priority, ids past a gap).
  * It ends when no head is left, or when a round finds nothing it had not already handed out.
  */
+/** How a scan reads: window sizes, when to stop, how many jobs to expect. */
 export interface ScanOptions {
   /** Ids read per window at first; grows while windows are full of matches. */
   readonly firstWindow?: number;
@@ -34,6 +35,7 @@ const IN_FLIGHT_WINDOWS = 2;
 /** Windows of matches being worked on at once; with 4,096-id windows, some 8,000 jobs at most. */
 const MAX_PENDING_BATCHES = 2;
 
+/** Hands every job of `tube` in `states` to `handle`, window by window, as described above. */
 export async function scanTube(
   client: Beanstalk,
   tube: string,

@@ -17,8 +17,12 @@ export interface ReadyJob {
  * or a worker reserved it since (it left delayed or buried, or a reserved job was released
  * and reserved again: its reserve count grew).
  */
-function becameReady(before: { state: string; reserves: number }, now: JobStats): ReadyJob['how'] | undefined {
-  const how = before.state === 'delayed' ? 'delay over' : before.state === 'buried' ? 'kicked' : 'released';
+function becameReady(
+  before: { state: string; reserves: number; kicks: number },
+  now: JobStats,
+): ReadyJob['how'] | undefined {
+  const kicked = before.state === 'buried' || now.kicks > before.kicks;
+  const how = kicked ? 'kicked' : before.state === 'delayed' ? 'delay over' : 'released';
   if (now.state === 'ready') return how;
   if (now.state === 'reserved' && (before.state !== 'reserved' || now.reserves > before.reserves)) return how;
   return undefined;
@@ -40,8 +44,14 @@ export class TailTracker {
   private nextId = 1;
   private serverTotal = 0;
   private tubeTotal = 0;
+  /** Jobs put into the tube since start, as of the previous look and as of this one. */
+  private putByLastLook = 0;
+  private putByNow = 0;
+  /** New jobs of the tube found so far, and jobs already reported as missed. */
+  private found = 0;
+  private reportedMissed = 0;
   /** Jobs of the tube last seen delayed, buried or reserved: that state and their reserve count. */
-  private readonly watched = new Map<number, { state: string; reserves: number }>();
+  private readonly watched = new Map<number, { state: string; reserves: number; kicks: number }>();
 
   constructor(
     private readonly client: Beanstalk,
@@ -99,21 +109,28 @@ export class TailTracker {
       else this.follow(job);
     });
 
+    // A job put between this look's stats and stats-tube is found only next time, so jobs
+    // count as missed against the puts known at the previous look; a tube that vanished
+    // and came back restarts its counter.
     const tubeTotal = tube?.totalJobs ?? this.tubeTotal;
-    const putSince = tubeTotal >= this.tubeTotal ? tubeTotal - this.tubeTotal : tubeTotal;
+    this.putByNow += tubeTotal >= this.tubeTotal ? tubeTotal - this.tubeTotal : tubeTotal;
     this.tubeTotal = tubeTotal;
+    this.found += newInTube;
+    const missed = Math.max(0, this.putByLastLook - this.found - this.reportedMissed);
+    this.reportedMissed += missed;
+    this.putByLastLook = this.putByNow;
     became.sort((a, b) => a.stats.id - b.stats.id);
     const bodies = await settleAll(became.map(({ stats: job }) => this.client.peek(job.id)));
     const ready = became.flatMap(({ stats: job, how }, i) => {
       const body = bodies[i]?.body;
       return body ? [{ stats: job, body, how }] : [];
     });
-    return { ready, missed: Math.max(0, putSince - newInTube) + (became.length - ready.length) };
+    return { ready, missed: missed + (became.length - ready.length) };
   }
 
   private follow(job: JobStats): void {
     if (this.watched.size < this.maxWatched || this.watched.has(job.id)) {
-      this.watched.set(job.id, { state: job.state, reserves: job.reserves });
+      this.watched.set(job.id, { state: job.state, reserves: job.reserves, kicks: job.kicks });
     }
   }
 

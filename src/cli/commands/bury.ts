@@ -6,6 +6,7 @@ import type { Cli } from '../context.js';
 import { parseCount, parseTube } from '../parse.js';
 import type { Act } from '../program.js';
 
+/** Adds `rxbs bury` to the program. */
 export function registerBury(program: Command, act: Act): void {
   program
     .command('bury')

@@ -6,6 +6,7 @@ import { ExitCode } from '../exit.js';
 import { parseJobId } from '../parse.js';
 import type { Act } from '../program.js';
 
+/** Adds `rxbs delete` to the program. */
 export function registerDelete(program: Command, act: Act): void {
   program
     .command('delete')

@@ -20,6 +20,7 @@ interface DrainOptions {
   readonly json?: boolean;
 }
 
+/** Adds `rxbs drain` to the program. */
 export function registerDrain(program: Command, act: Act): void {
   program
     .command('drain')
@@ -45,6 +46,7 @@ Examples:
     .action(act(drain));
 }
 
+/** How many jobs a tube's stats show in `state`. */
 export const stateCount = (stats: TubeStats | undefined, state: MovableState): number =>
   !stats
     ? 0

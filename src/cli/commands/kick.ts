@@ -5,6 +5,7 @@ import { rethrowNotFound } from '../exit.js';
 import { parseCount, parseJobId, parseTube } from '../parse.js';
 import type { Act } from '../program.js';
 
+/** Adds `rxbs kick` and `rxbs kick-job` to the program. */
 export function registerKick(program: Command, act: Act): void {
   program
     .command('kick')

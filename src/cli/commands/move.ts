@@ -19,6 +19,7 @@ interface MoveOptions {
   readonly json?: boolean;
 }
 
+/** Adds `rxbs move` to the program. */
 export function registerMove(program: Command, act: Act): void {
   program
     .command('move')

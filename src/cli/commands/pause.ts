@@ -5,6 +5,7 @@ import { rethrowNotFound } from '../exit.js';
 import { parseSeconds, parseTube } from '../parse.js';
 import type { Act } from '../program.js';
 
+/** Adds `rxbs pause` to the program. */
 export function registerPause(program: Command, act: Act): void {
   program
     .command('pause')

@@ -14,6 +14,7 @@ interface PeekOptions {
   readonly json?: boolean;
 }
 
+/** Adds `rxbs peek` to the program. */
 export function registerPeek(program: Command, act: Act): void {
   program
     .command('peek')

@@ -15,6 +15,7 @@ interface PutOptions {
   readonly json?: boolean;
 }
 
+/** Adds `rxbs put` to the program. */
 export function registerPut(program: Command, act: Act): void {
   program
     .command('put')

@@ -16,6 +16,7 @@ interface ReserveOptions {
   readonly json?: boolean;
 }
 
+/** Adds `rxbs reserve` to the program. */
 export function registerReserve(program: Command, act: Act): void {
   program
     .command('reserve')

@@ -15,6 +15,7 @@ interface StatsOptions {
   readonly json?: boolean;
 }
 
+/** Adds `rxbs stats` to the program. */
 export function registerStats(program: Command, act: Act): void {
   program
     .command('stats')

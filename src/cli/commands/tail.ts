@@ -17,6 +17,7 @@ interface TailOptions {
   readonly json?: boolean;
 }
 
+/** Adds `rxbs tail` to the program. */
 export function registerTail(program: Command, act: Act): void {
   program
     .command('tail')

@@ -17,6 +17,7 @@ interface TopOptions {
   readonly tube?: string[];
 }
 
+/** Adds `rxbs top` to the program. */
 export function registerTop(program: Command, act: Act): void {
   program
     .command('top')

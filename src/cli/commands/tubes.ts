@@ -3,6 +3,7 @@ import { firstValueFrom } from 'rxjs';
 import type { Cli } from '../context.js';
 import type { Act } from '../program.js';
 
+/** Adds `rxbs tubes` to the program. */
 export function registerTubes(program: Command, act: Act): void {
   program
     .command('tubes')

@@ -25,6 +25,7 @@ export interface FrameState {
   readonly live: boolean;
 }
 
+/** Samples (and characters) per sparkline. */
 export const SPARK_WIDTH = 20;
 
 const sortValue = (tube: TubeSnapshot, key: SortKey): number | string => {
