@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -10,7 +11,7 @@ const CACHE = path.join(ROOT, 'node_modules', '.cache', 'rxbs-spec');
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? sourceFiles(full) : entry.name.endsWith('.ts') ? [full] : [];
+    return entry.isDirectory() ? sourceFiles(full) : /\.(ts|js|css|html)$/.test(entry.name) ? [full] : [];
   });
 }
 
@@ -85,6 +86,8 @@ function build(dir: string): void {
       { cwd: ROOT, stdio: 'inherit' },
     );
     writeFileSync(path.join(temporary, 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
+    // The web console's page is plain files that tsc does not copy (scripts/build.js does the same).
+    cpSync(path.join(ROOT, 'src/cli/web/assets'), path.join(temporary, 'cli/web/assets'), { recursive: true });
     renameSync(temporary, dir);
   } finally {
     rmSync(lock, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import { registerStats } from './commands/stats.js';
 import { registerTail } from './commands/tail.js';
 import { registerTop } from './commands/top.js';
 import { registerTubes } from './commands/tubes.js';
+import { registerWeb } from './commands/web.js';
 
 /** A command's work: gets the context, its positional arguments and options; returns an exit code. */
 export type Handler<Options, Args extends unknown[]> = (
@@ -48,6 +49,7 @@ Examples:
   $ rxbs drain emails --buried --yes
   $ rxbs move --tube emails --to-tube emails-retry --state buried --yes
   $ rxbs top
+  $ rxbs web --url beanstalk://127.0.0.1:11300 --url beanstalk://127.0.0.1:11301
   $ BEANSTALKD_URL=unix:/run/beanstalkd.sock rxbs tubes`;
 
 /** The whole command line; returns the exit code instead of exiting, so specs and scripts can call it. */
@@ -95,6 +97,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     registerDrain,
     registerMove,
     registerTop,
+    registerWeb,
   ]) {
     register(program, act);
   }
