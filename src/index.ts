@@ -6,6 +6,7 @@ export { DEFAULT_PRIORITY, DEFAULT_TTR } from './protocol/commands.js';
 export type { ConnectionState } from './connection/connection.js';
 export type { Address } from './connection/address.js';
 export type { ReconnectOptions } from './connection/backoff.js';
+export type { ConnectionLimits } from './connection/options.js';
 export { parseReplies } from './protocol/parser.js';
 export type { Reply } from './protocol/reply.js';
 export * from './worker/index.js';

@@ -21,14 +21,35 @@ function harness() {
   return { reader, replies, deliver };
 }
 
+/** The harness after a connection's first read (a small reply), when its own read buffer exists. */
+function warmHarness() {
+  const h = harness();
+  h.deliver(Buffer.from('USING default\r\n'));
+  h.replies.length = 0;
+  return h;
+}
+
 const bodyOf = (size: number, seed: number) =>
   Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff));
 const reserved = (id: number, body: Buffer) =>
   Buffer.concat([Buffer.from(`RESERVED ${id} ${body.length}\r\n`), body, Buffer.from('\r\n')]);
 
 describe('ReplyReader: where each read lands', () => {
+  test('the read buffer is made on the first read, not with the reader: the first read lands in a shared one', () => {
+    const a = harness();
+    const b = harness();
+    const firstA = a.reader.buffer();
+    expect(b.reader.buffer()).toBe(firstA); // nothing of their own yet
+    expect(firstA.length).toBeLessThan(64 * 1024);
+    a.deliver(Buffer.from('INSERTED 1\r\n'));
+    const own = a.reader.buffer();
+    expect(own).not.toBe(firstA);
+    expect(own.length).toBe(64 * 1024);
+    expect(a.replies.map((r) => r.line)).toEqual(['INSERTED 1']);
+  });
+
   test('a 60 KB body that arrives whole is a view of its read buffer, and the next read gets a fresh buffer', () => {
-    const { reader, replies, deliver } = harness();
+    const { reader, replies, deliver } = warmHarness();
     const body = bodyOf(61440, 1);
     const first = deliver(reserved(7, body));
     expect(replies).toHaveLength(1);
@@ -43,14 +64,14 @@ describe('ReplyReader: where each read lands', () => {
   });
 
   test('a short body is copied out of the read buffer, which is then refilled', () => {
-    const { reader, replies, deliver } = harness();
+    const { reader, replies, deliver } = warmHarness();
     const first = deliver(reserved(1, bodyOf(100, 2)));
     expect(replies[0]?.body?.buffer).not.toBe(first.buffer);
     expect(reader.buffer()).toBe(first);
   });
 
   test('the rest of a body that spans reads is read straight into the body, with its CRLF', () => {
-    const { reader, replies, deliver } = harness();
+    const { reader, replies, deliver } = warmHarness();
     const body = bodyOf(60000, 3);
     const wire = reserved(9, body);
     deliver(wire.subarray(0, 1000));
@@ -69,7 +90,7 @@ describe('ReplyReader: where each read lands', () => {
   });
 
   test('a bare-LF body end read in place passes the following byte on to the next reply', () => {
-    const { replies, deliver, reader } = harness();
+    const { replies, deliver, reader } = warmHarness();
     const body = bodyOf(40000, 4);
     const wire = Buffer.concat([Buffer.from(`RESERVED 5 40000\n`), body, Buffer.from('\nDELETED\n')]);
     deliver(wire.subarray(0, 100));
@@ -83,7 +104,7 @@ describe('ReplyReader: where each read lands', () => {
   });
 
   test('less than 16 KB of a body still to come is read into the usual buffer', () => {
-    const { reader, deliver } = harness();
+    const { reader, deliver } = warmHarness();
     const wire = reserved(3, bodyOf(20000, 5));
     const first = deliver(wire.subarray(0, 10000));
     expect(reader.buffer()).toBe(first);

@@ -117,6 +117,21 @@ describe('toBodyBytes', () => {
     expect(toBodyBytes('ab', 2)).toHaveLength(2);
     expect(() => toBodyBytes('é', 1)).toThrow(InvalidArgumentError);
   });
+
+  it('refuses a string over the limit by its byte length, before encoding it', () => {
+    const from = jest.spyOn(Buffer, 'from');
+    try {
+      const long = 'x'.repeat(8 * 1024 * 1024);
+      expect(() => toBodyBytes(long, 1024)).toThrow(/at least 8388608 bytes, more than the limit of 1024/);
+      // Short enough in UTF-16 units, too long in bytes: measured, still not encoded.
+      const wide = '€'.repeat(1000); // 3,000 bytes
+      expect(() => toBodyBytes(wide, 2999)).toThrow(/3000 bytes, more than the limit of 2999/);
+      expect(from).not.toHaveBeenCalled();
+      expect(toBodyBytes(wide, 3000)).toHaveLength(3000);
+    } finally {
+      from.mockRestore();
+    }
+  });
 });
 
 describe('checkLine', () => {

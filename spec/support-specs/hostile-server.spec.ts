@@ -156,4 +156,13 @@ describe('hostile servers', () => {
     expect(clients[0].text.length).toBeLessThan('INSERTED 1\r\n'.length);
     expect(server.live).toBe(0);
   });
+
+  it('wrong-word: a well-formed reply word that is wrong for the command (DELETED to put, INSERTED 77 otherwise)', async () => {
+    const server = await hostile('wrong-word');
+    const client = await open(server.port);
+    client.send(`delete 1\r\n${PUT}stats\r\n`);
+    const text = await client.waitFor((t) => t.split('\r\n').length === 4);
+    expect(text).toBe('INSERTED 77\r\nDELETED\r\nINSERTED 77\r\n');
+    expect(server.commands).toEqual(['delete 1', 'put 0 0 60 5', 'stats']);
+  });
 });

@@ -22,6 +22,9 @@ import { createRandom } from './random.js';
  * - `garbage-after-reply`: every command line gets a valid `INSERTED <n>\r\n`, except that on
  *   the first connection the first one is followed, in the same write, by a garbage line:
  *   the client reads a good reply and a bad one in one chunk.
+ * - `wrong-word`: every command line gets a well-formed beanstalkd reply that is wrong for it:
+ *   `put` gets `DELETED`, everything else `INSERTED 77`. The parser accepts each one; only the
+ *   command it belongs to can tell it is wrong.
  */
 export type HostileBehaviour =
   | 'garbage'
@@ -30,7 +33,8 @@ export type HostileBehaviour =
   | 'close-mid-body'
   | 'silent'
   | 'slow-drip'
-  | 'garbage-after-reply';
+  | 'garbage-after-reply'
+  | 'wrong-word';
 
 export interface HostileServerOptions {
   /** Port to listen on; a free one by default. */
@@ -219,6 +223,9 @@ export async function startHostileServer(
           case 'slow-drip':
             inserted += 1;
             drip!(`INSERTED ${inserted}\r\n`);
+            break;
+          case 'wrong-word':
+            send(socket, line.startsWith('put ') ? 'DELETED\r\n' : 'INSERTED 77\r\n');
             break;
           case 'garbage-after-reply': {
             inserted += 1;

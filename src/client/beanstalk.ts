@@ -5,9 +5,10 @@ import type { JobStats, ServerStats } from '../protocol/stats.js';
 import { MAX_BODY_BYTES } from '../protocol/validate.js';
 import { parseAddress } from '../connection/address.js';
 import type { Address } from '../connection/address.js';
-import type { ReconnectOptions } from '../connection/backoff.js';
 import { Connection } from '../connection/connection.js';
 import type { ConnectionOptions, ConnectionState } from '../connection/connection.js';
+import type { ConnectionLimits } from '../connection/options.js';
+import { checkClientOptions, checkCloseTimeout } from './options.js';
 import { Job } from './job.js';
 import type { JobHome } from './job.js';
 import { Lane } from './lane.js';
@@ -20,24 +21,23 @@ import { BeanstalkPool } from '../pool/pool.js';
 import type { PoolOptions, PoolServerSpec } from '../pool/pool-options.js';
 import type { TubeSetClient } from './tube-set.js';
 
-export interface BeanstalkOptions extends Address {
+/**
+ * Where to connect and how: every option is checked by `connect` (InvalidArgumentError).
+ * The limits and timeouts (defaults in the README's fault table) apply per connection.
+ */
+export interface BeanstalkOptions extends Address, ConnectionLimits {
   /** `beanstalk://host:port`, `beanstalks://host:port` (TLS) or `unix:/path`. */
   readonly url?: string;
   /** Names this client in errors; lanes are `<name>/lane-<n>`. Default "beanstalk". */
   readonly name?: string;
-  /** Reconnect policy, or false to fail once the socket is lost. Default: forever, 50 ms .. 5 s with jitter. */
-  readonly reconnect?: ReconnectOptions | false;
-  /** A command without reply for this long fails and resets its connection. Blocking reserves excepted. */
-  readonly commandTimeoutMs?: number;
-  readonly connectTimeoutMs?: number;
-  /** TCP keepalive initial delay in ms, 0 to disable. Default 15000. */
-  readonly keepAliveMs?: number;
-  /** Commands that may wait while disconnected, per connection. Default 10,000. */
-  readonly maxOfflineQueue?: number;
   /** Largest body `put` accepts, in bytes. Default 1 GiB (the most a server can take). */
   readonly maxJobSize?: number;
-  /** Largest reply body accepted (a hostile or broken server claiming more is cut off). Default 1 GiB. */
-  readonly maxReplyBodyBytes?: number;
+}
+
+/** How `close()` ends. */
+export interface CloseOptions {
+  /** How long in-flight commands may take to finish before the sockets are destroyed. Default 10 s. */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -57,7 +57,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
   private laneCount = 0;
   private isClosed = false;
 
-  /** Creates a client; it connects on the first command. */
+  /** Creates a client; it connects on the first command. Bad options throw InvalidArgumentError. */
   static connect(target?: string | BeanstalkOptions, options: BeanstalkOptions = {}): Beanstalk {
     const merged = typeof target === 'string' ? { ...options, url: target } : { ...target, ...options };
     return new Beanstalk(merged);
@@ -69,6 +69,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
   }
 
   constructor(options: BeanstalkOptions = {}) {
+    checkClientOptions(options);
     this.name = options.name ?? 'beanstalk';
     const address = options.url !== undefined ? parseAddress(options.url) : options;
     this.connectionOptions = {
@@ -78,7 +79,11 @@ export class Beanstalk implements TubeClient, TubeSetClient {
       connectTimeoutMs: options.connectTimeoutMs,
       keepAliveMs: options.keepAliveMs,
       maxOfflineQueue: options.maxOfflineQueue,
+      maxOfflineWaitMs: options.maxOfflineWaitMs,
+      maxPendingCommands: options.maxPendingCommands,
+      maxPendingBytes: options.maxPendingBytes,
       maxReplyBodyBytes: options.maxReplyBodyBytes,
+      maxResends: options.maxResends,
     };
     this.maxJobSize = options.maxJobSize ?? MAX_BODY_BYTES;
     this.connection = new Connection({ ...this.connectionOptions, name: this.name });
@@ -163,12 +168,15 @@ export class Beanstalk implements TubeClient, TubeSetClient {
 
   /**
    * Stops taking commands, lets in-flight ones finish, closes every socket. Lanes close
-   * at once; the server hands their unsettled jobs back to ready.
+   * at once; the server hands their unsettled jobs back to ready. After `timeoutMs`
+   * (default 10 s; 0 closes at once) the command connection is destroyed and what is left
+   * fails with ConnectionError.
    */
-  async close(): Promise<void> {
+  async close(options: CloseOptions = {}): Promise<void> {
+    checkCloseTimeout(options);
     this.isClosed = true;
     const lanes = [...this.lanes].map((lane) => lane.destroy());
-    await Promise.all([this.connection.close(), this.pool.destroyAll(), ...lanes]);
+    await Promise.all([this.connection.close(options.timeoutMs), this.pool.destroyAll(), ...lanes]);
     this.laneEvents.complete();
   }
 

@@ -1,5 +1,5 @@
 export { Beanstalk } from './beanstalk.js';
-export type { BeanstalkOptions } from './beanstalk.js';
+export type { BeanstalkOptions, CloseOptions } from './beanstalk.js';
 export { Job } from './job.js';
 export type { ReleaseOptions } from './job.js';
 export { Tube } from './tube.js';

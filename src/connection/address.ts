@@ -2,6 +2,7 @@ import { isIP, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { InvalidArgumentError } from '../protocol/errors.js';
 
 /** Where to connect: TCP host/port (optionally TLS) or a UNIX socket path. */
 export interface Address {
@@ -22,11 +23,18 @@ export const DEFAULT_PORT = 11300;
 export function parseAddress(url: string): Address {
   if (url.startsWith('unix:')) return { path: url.slice('unix:'.length) };
   const withScheme = /^[a-z+]+:\/\//i.test(url) ? url : `beanstalk://${url}`;
-  const parsed = new URL(withScheme);
+  let parsed: URL;
+  try {
+    parsed = new URL(withScheme);
+  } catch {
+    throw new InvalidArgumentError(`not a beanstalkd URL: ${JSON.stringify(url.slice(0, 100))}`);
+  }
   const scheme = parsed.protocol.replace(/:$/, '');
   if (scheme === 'beanstalk+unix') return { path: decodeURIComponent(parsed.pathname) };
   if (scheme !== 'beanstalk' && scheme !== 'beanstalks') {
-    throw new TypeError(`unsupported URL scheme "${scheme}": use beanstalk://, beanstalks:// or unix:/path`);
+    throw new InvalidArgumentError(
+      `unsupported URL scheme "${scheme}": use beanstalk://, beanstalks://, beanstalk+unix:// or unix:/path`,
+    );
   }
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
   const port = parsed.port ? Number(parsed.port) : DEFAULT_PORT;

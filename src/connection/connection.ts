@@ -1,47 +1,30 @@
 import { BehaviorSubject, Observable, distinctUntilChanged, filter, firstValueFrom } from 'rxjs';
 import type { Unsubscribable } from 'rxjs';
 import type { Socket } from 'node:net';
-import { NOTHING } from '../protocol/commands.js';
 import type { Command } from '../protocol/commands.js';
-import { encodeSegments } from '../protocol/encode.js';
-import { BadReplyError, BeanstalkError, CommandTimeoutError, ConnectionError } from '../protocol/errors.js';
+import { BadReplyError, CommandTimeoutError, ConnectionError, QueueFullError } from '../protocol/errors.js';
 import type { Reply } from '../protocol/reply.js';
-import { describeAddress, openSocket, readsIntoGivenBuffers } from './address.js';
-import type { Address } from './address.js';
+import { describeAddress } from './address.js';
+import { Admission } from './admission.js';
 import { backoffDelay } from './backoff.js';
-import type { ReconnectOptions } from './backoff.js';
+import { deliver, reasonOf } from './deliver.js';
+import { sortLost } from './lost.js';
+import { OfflineQueue } from './offline.js';
+import { DEFAULT_CLOSE_TIMEOUT_MS, resolveOptions } from './options.js';
+import type { ConnectionOptions, ResolvedOptions } from './options.js';
 import { Pending } from './pending.js';
 import type { CommandSink } from './pending.js';
 import { Queue } from './queue.js';
-import { ReplyReader } from './reply-reader.js';
+import { openReplySocket } from './reply-socket.js';
 import { TubeState } from './tube-state.js';
+import { Watchdog } from './watchdog.js';
+import { Writer } from './writer.js';
 
+export type { ConnectionOptions } from './options.js';
+
+/** idle (not used yet: connects on the first command), connecting, connected, reconnecting, closed. */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
-export interface ConnectionOptions {
-  /** Shown in every error and log line. */
-  readonly name: string;
-  readonly address: Address;
-  /** Reconnect policy; `false` to give up when the socket is lost. Default: forever, 50 ms .. 5 s. */
-  readonly reconnect?: ReconnectOptions | false;
-  /** Fail a command (and reset the connection) when its reply takes longer; blocking reserves excepted. */
-  readonly commandTimeoutMs?: number;
-  /** Give up connecting after this long. Default 10 s. */
-  readonly connectTimeoutMs?: number;
-  /** TCP keepalive initial delay. Default 15 s; 0 disables. */
-  readonly keepAliveMs?: number;
-  /** Commands that may wait while disconnected. Default 10,000. */
-  readonly maxOfflineQueue?: number;
-  /** Longest reply body accepted. Default: the protocol's maximum. */
-  readonly maxReplyBodyBytes?: number;
-  /** How often a safe command is resent after connection losses before it fails. Default 3. */
-  readonly maxResends?: number;
-}
-
-/** Bytes Node may hold unsent for a socket before further commands wait in the outbox. */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
-/** Its reactions run as microtasks: the cheapest way to defer a flush to the end of a burst. */
-const RESOLVED = Promise.resolve();
 /** A connection that stayed up this long was good: the next loss starts the backoff afresh. */
 const PROVEN_AFTER_MS = 1000;
 
@@ -54,38 +37,54 @@ const PROVEN_AFTER_MS = 1000;
 export class Connection {
   readonly name: string;
   private readonly stateSubject = new BehaviorSubject<ConnectionState>('idle');
-  /** connecting, connected, reconnecting, closed: for logs and alerts. */
+  /** idle, connecting, connected, reconnecting, closed: for logs and alerts. */
   readonly state$: Observable<ConnectionState> = this.stateSubject.pipe(distinctUntilChanged());
 
+  private readonly options: ResolvedOptions;
   private readonly outbox = new Queue<Pending>();
   private readonly inflight = new Queue<Pending>();
+  private readonly admission: Admission;
+  private readonly watchdog: Watchdog;
+  private readonly offline: OfflineQueue;
+  private readonly writer: Writer;
   private socket: Socket | undefined;
-  private writable = false;
-  private flushScheduled = false;
-  /** True while a read's replies are delivered: commands their callbacks issue wait for its end. */
-  private readingReplies = false;
+  /** Replies received: with the bytes written, the watchdog's measure of progress. */
+  private replies = 0;
   private attempts = 0;
   private connectedAt = 0;
   private proven = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
-  private headSince = 0;
-  private readonly tubes = new TubeState();
+  private closeTimer: NodeJS.Timeout | undefined;
+  private closeDeadline = Infinity;
   private closing: { promise: Promise<void>; resolve: () => void } | undefined;
   /** A command given up by `abandon`: the connection goes once everything before it is answered. */
   private abandoned: Pending | undefined;
 
-  constructor(private readonly options: ConnectionOptions) {
+  constructor(options: ConnectionOptions) {
+    this.options = resolveOptions(options);
     this.name = options.name;
+    this.admission = new Admission(this.options);
+    this.watchdog = new Watchdog(this.options.commandTimeoutMs, {
+      head: () => this.inflight.peek(),
+      progress: (head) => this.progress(head),
+      timedOut: (head) => this.onTimeout(head),
+    });
+    this.writer = new Writer(this.outbox, this.inflight, this.admission, new TubeState(), () => this.watchdog.arm());
+    this.offline = new OfflineQueue(this.options.maxOfflineWaitMs, this.outbox, this.admission, (pending) =>
+      this.settle(
+        pending,
+        this.error(ConnectionError, `no connection for ${this.options.maxOfflineWaitMs} ms`, pending),
+      ),
+    );
   }
 
   get state(): ConnectionState {
     return this.stateSubject.value;
   }
 
-  /** Commands written and awaiting replies plus those queued; 0 means idle. */
+  /** Live commands queued or awaiting replies; 0 means idle. */
   get pendingCount(): number {
-    return this.inflight.length + this.outbox.length;
+    return this.admission.count;
   }
 
   /** Sends the command when subscribed; emits its decoded result (or completes empty) and completes. */
@@ -99,23 +98,56 @@ export class Connection {
    * teardown, or undefined when the command failed at once.
    */
   submit<T>(command: Command<T>, sink: CommandSink<T>): Unsubscribable | undefined {
-    return this.enqueue(command, sink);
+    if (this.closing || this.state === 'closed') {
+      sink.error(new ConnectionError('connection is closed', this.context(command)));
+      return undefined;
+    }
+    const offline = this.state !== 'connected';
+    const refusal = this.admission.refusal(command, offline);
+    if (refusal !== undefined) {
+      sink.error(new QueueFullError(refusal, this.context(command)));
+      return undefined;
+    }
+    const pending = new Pending(command, sink, this.admission);
+    this.admission.admit(pending);
+    this.outbox.push(pending);
+    if (offline) {
+      this.offline.start();
+      this.offline.compactIfBloated();
+    }
+    if (this.state === 'idle') this.connect();
+    else this.writer.schedule();
+    return pending;
   }
 
-  /** Stops taking commands, lets queued and in-flight ones finish, then closes the socket. */
-  close(): Promise<void> {
-    if (this.closing) return this.closing.promise;
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
-    this.closing = { promise, resolve };
-    // Commands given up before they were written will never be: they must not hold the close.
-    for (const pending of this.outbox.drain()) if (!pending.cancelled) this.outbox.push(pending);
-    // Commands accepted while the first connect is under way still go out; a connection
-    // that is down (reconnecting) or never used closes at once.
-    const connectingWithWork = this.state === 'connecting' && this.pendingCount > 0;
-    if (this.state === 'connected' || connectingWithWork) this.endIfDrained();
-    else this.finish(new ConnectionError('connection closed', this.context()));
-    return promise;
+  /**
+   * Stops taking commands, lets queued and in-flight ones finish, then closes the socket.
+   * After `timeoutMs` (default 10 s) it stops waiting: the socket is destroyed and what is
+   * left fails with ConnectionError. A later call with a shorter bound shortens the wait.
+   */
+  close(timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS): Promise<void> {
+    if (!this.closing) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.closing = { promise, resolve };
+      // Commands accepted while the first connect is under way still go out; a connection
+      // that is down (reconnecting) or never used closes at once.
+      const connectingWithWork = this.state === 'connecting' && this.pendingCount > 0;
+      if (this.state === 'connected' || connectingWithWork) this.endIfDrained();
+      else this.finish('connection closed');
+    }
+    if (this.state !== 'closed') this.limitClose(timeoutMs);
+    return this.closing.promise;
+  }
+
+  private limitClose(timeoutMs: number): void {
+    if (timeoutMs === Infinity) return;
+    if (timeoutMs <= 0) return this.finish('connection closed before the reply');
+    const deadline = Date.now() + timeoutMs;
+    if (deadline >= this.closeDeadline) return;
+    clearTimeout(this.closeTimer);
+    this.closeDeadline = deadline;
+    this.closeTimer = setTimeout(() => this.finish(`close gave up after ${timeoutMs} ms`), timeoutMs);
   }
 
   /**
@@ -126,7 +158,7 @@ export class Connection {
    */
   abandon(handle: Unsubscribable): Promise<void> {
     const pending = handle as Pending;
-    pending.cancelled = true;
+    pending.unsubscribe();
     // Never written: a graceful close drops it and waits for the rest.
     if (!pending.written) return this.close();
     this.abandoned = pending;
@@ -142,185 +174,56 @@ export class Connection {
   /** Closes at once: in-flight commands fail, the server returns this connection's reserved jobs to ready. */
   destroy(): Promise<void> {
     const closed = this.close();
-    this.finish(new ConnectionError('connection destroyed', this.context()));
+    this.finish('connection destroyed');
     return closed;
-  }
-
-  // ---- queueing and writing ----
-
-  private enqueue(command: Command<unknown>, subscriber: CommandSink<unknown>): Pending | undefined {
-    if (this.closing || this.state === 'closed') {
-      subscriber.error(new ConnectionError('connection is closed', this.context(command)));
-      return undefined;
-    }
-    const limit = this.options.maxOfflineQueue ?? 10000;
-    if (this.state !== 'connected' && this.outbox.length >= limit) {
-      subscriber.error(new ConnectionError(`offline queue is full (${limit} commands)`, this.context(command)));
-      return undefined;
-    }
-    const pending = new Pending(command, subscriber);
-    this.outbox.push(pending);
-    if (this.state === 'idle') this.connect();
-    else this.scheduleFlush();
-    return pending;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.state !== 'connected' || !this.writable) return;
-    this.flushScheduled = true;
-    // Inside a read the flush follows it (see connect); otherwise a microtask runs it once
-    // the caller's synchronous burst is queued. A resolved promise's reaction costs less
-    // than queueMicrotask, which builds an AsyncResource and a bound function per call.
-    if (!this.readingReplies) void RESOLVED.then(this.flush);
-  }
-
-  /** Writes everything queued in one socket write, with the use/watch/ignore lines it needs. */
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const socket = this.socket;
-    if (!socket || this.state !== 'connected' || !this.writable || this.outbox.length === 0) return;
-    if (this.inflight.length === 0 && this.options.commandTimeoutMs) this.headSince = Date.now();
-    const toWrite: Command<unknown>[] = [];
-    for (let pending = this.outbox.shift(); pending; pending = this.outbox.shift()) {
-      if (pending.cancelled) continue;
-      if (this.tubes.needsChange(pending.command)) {
-        for (const change of this.tubes.changesFor(pending.command))
-          this.markWritten(new Pending(change, undefined), toWrite);
-      }
-      this.markWritten(pending, toWrite);
-    }
-    if (toWrite.length === 0) return;
-    this.write(socket, encodeSegments(toWrite));
-    this.armWatchdog();
-  };
-
-  /** Adds `pending` to the write being built; it then waits for its reply, if it has one. */
-  private markWritten(pending: Pending, toWrite: Command<unknown>[]): void {
-    toWrite.push(pending.command);
-    pending.written = true;
-    if (pending.command.options.noReply) pending.subscriber?.complete();
-    else this.inflight.push(pending);
-  }
-
-  /**
-   * One buffer is one write; several (large bodies by reference) leave in one writev.
-   * Node's 16 KB high-water mark is too low a bar for backpressure here: one 60 KB body
-   * passes it, and pausing then stalls a producer between every batch (measured: 60 KB
-   * put+reserve+delete at 0.68 of raw with it, 0.79 without). The commands are in memory
-   * either way; only past MAX_BUFFERED_BYTES do later ones wait in the outbox for 'drain'.
-   */
-  private write(socket: Socket, segments: Buffer[]): void {
-    if (segments.length === 1) socket.write(segments[0]);
-    else {
-      socket.cork();
-      for (const segment of segments) socket.write(segment);
-      socket.uncork();
-    }
-    if (socket.writableLength > MAX_BUFFERED_BYTES) {
-      this.writable = false;
-      socket.once('drain', () => {
-        this.writable = true;
-        this.scheduleFlush();
-      });
-    }
   }
 
   // ---- replies ----
 
   private onReply(reply: Reply): void {
+    this.replies++;
     if (!this.proven) {
       this.proven = true;
       this.attempts = 0;
     }
     const pending = this.inflight.shift();
-    if (this.options.commandTimeoutMs) this.headSince = Date.now();
     if (!pending) {
       this.fail(
         new BadReplyError('reply with no command waiting for it', { connection: this.name, reply: reply.line }),
       );
       return;
     }
-    if (!pending.subscriber) this.onTubeReply(pending, reply);
-    else if (!pending.cancelled) this.deliver(pending, reply);
+    if (!pending.cancelled) {
+      this.admission.release(pending);
+      // A reply word that is wrong for its command means requests and replies no longer line
+      // up: that command gets the BadReplyError, the others in flight go through the reset.
+      const broken = deliver(pending, reply, this.name);
+      if (broken) this.fail(broken);
+    }
     if (this.abandoned) this.destroyIfAbandonedIsNext();
     if (this.closing) this.endIfDrained();
-  }
-
-  private deliver(pending: Pending, reply: Reply): void {
-    const subscriber = pending.subscriber as CommandSink<unknown>;
-    let value: unknown;
-    try {
-      value = pending.command.decode(reply, this.name);
-    } catch (error) {
-      subscriber.error(error);
-      // An unexpected reply word means requests and replies no longer line up.
-      if (error instanceof BadReplyError) this.fail(error);
-      return;
-    }
-    if (value !== NOTHING) subscriber.next(value);
-    subscriber.complete();
-  }
-
-  /** A use/watch/ignore the library sent: on failure the tracked state is unknown, so start afresh. */
-  private onTubeReply(pending: Pending, reply: Reply): void {
-    try {
-      pending.command.decode(reply, this.name);
-    } catch (error) {
-      this.fail(error instanceof BeanstalkError ? error : new BadReplyError(String(error), this.context()));
-    }
   }
 
   // ---- socket lifecycle ----
 
   private connect(): void {
     this.setState(this.attempts === 0 && this.state === 'idle' ? 'connecting' : 'reconnecting');
-    // The parser behind parseReplies(), fed straight from the socket: no Observable hop per read.
-    // A socket this connection has let go of (reset, closing) is no longer listened to.
-    const emit = (reply: Reply): void => {
-      if (socket === this.socket) this.onReply(reply);
-    };
-    const afterRead = (error: BadReplyError | undefined): void => {
-      if (error && socket === this.socket) this.fail(error);
-    };
-    const address = this.options.address;
-    const reader = new ReplyReader(
-      { maxBodyBytes: this.options.maxReplyBodyBytes, reusesChunks: readsIntoGivenBuffers(address) },
-      emit,
-      afterRead,
-    );
-    const { socket, ready } = openSocket(address, {
-      buffer: () => reader.buffer(),
-      read: (buffer, bytes) => {
-        if (socket !== this.socket) return;
-        this.readingReplies = true;
-        try {
-          reader.read(buffer, bytes);
-        } finally {
-          this.readingReplies = false;
-          // Commands issued by the callers of these replies leave now, in one write, instead
-          // of after Node's own post-read work: that is most of a round trip's client-side
-          // latency. (After a failed read the flush finds the socket gone and only resets.)
-          if (this.flushScheduled) this.flush();
-        }
+    const socket = openReplySocket(this.options, {
+      // A socket this connection has let go of (reset, closing) is no longer listened to.
+      live: () => socket === this.socket,
+      reply: (reply) => {
+        if (socket === this.socket) this.onReply(reply);
       },
+      // An unreadable reply belongs to the oldest command still waiting.
+      badReply: (error) => this.fail(error, this.inflight.peek()),
+      // (After a failed read the writer is detached: what the replies queued waits for the next socket.)
+      reading: (reading) => this.writer.reading(reading),
+      connected: () => this.onConnected(socket),
+      // FIN: the server is gone (or going). Stop writing at once: what is still queued waits
+      // for the next connection instead of vanishing into a dead socket.
+      lost: (error) => this.onSocketLost(socket, error),
     });
     this.socket = socket;
-    let failure: Error | undefined;
-    socket.on('error', (error: Error) => (failure ??= error)); // reported at 'close'; never crashes the process
-    const keepAlive = this.options.keepAliveMs ?? 15000;
-    if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
-    const connectTimer = setTimeout(
-      () => socket.destroy(new ConnectionError('connect timed out', this.context())),
-      this.options.connectTimeoutMs ?? 10000,
-    );
-    socket.once(ready, () => {
-      clearTimeout(connectTimer);
-      this.onConnected(socket);
-    });
-    socket.once('close', () => {
-      clearTimeout(connectTimer);
-      this.onSocketLost(socket, failure);
-    });
   }
 
   private onConnected(socket: Socket): void {
@@ -329,60 +232,56 @@ export class Connection {
     // second alive): a server that accepts and then drops every reply still backs off.
     this.connectedAt = Date.now();
     this.proven = false;
-    this.tubes.reset();
-    this.writable = true;
+    this.offline.stop();
     this.setState('connected');
+    this.writer.attach(socket);
     if (this.closing) this.endIfDrained();
-    this.scheduleFlush();
   }
 
   /** Resets the connection after a protocol error: the socket goes, reconnect follows. */
-  private fail(error: BeanstalkError): void {
-    const socket = this.socket;
-    if (!socket) return;
-    this.onSocketLost(socket, error);
-    socket.destroy();
+  private fail(error: Error, culprit?: Pending): void {
+    if (this.socket) this.onSocketLost(this.socket, error, culprit);
   }
 
-  private onSocketLost(socket: Socket, error: Error | undefined): void {
+  /**
+   * The watchdog's measure: replies, plus bytes leaving while the head's own are not all out.
+   * Later commands a frozen server's kernel keeps accepting must not keep the head alive.
+   */
+  private progress(head: Pending): number {
+    const sent = this.writer.bytesSent;
+    return sent < head.sentBy ? this.replies + sent - this.writer.bytesLeaving : this.replies;
+  }
+
+  /** The head command got no reply within commandTimeoutMs: it fails, the connection resets. */
+  private onTimeout(head: Pending): void {
+    const reason = `no reply within ${this.watchdog.timeoutMs} ms`;
+    this.inflight.shift();
+    if (!head.cancelled) this.settle(head, this.error(CommandTimeoutError, reason, head, true));
+    this.fail(new CommandTimeoutError(reason, this.context()));
+  }
+
+  private onSocketLost(socket: Socket, error: Error | undefined, culprit?: Pending): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
-    this.writable = false;
+    this.writer.detach();
     socket.destroy();
-    this.disarmWatchdog();
+    this.watchdog.disarm();
 
     if (this.state === 'connected' && Date.now() - this.connectedAt >= PROVEN_AFTER_MS) this.attempts = 0;
     const reconnecting = this.willReconnect();
-    const lost = this.inflight.drain();
-    const resend: Pending[] = [];
-    for (const pending of lost) {
-      if (!pending.subscriber || pending.cancelled) continue;
-      if (error instanceof BadReplyError && pending === lost.find((p) => p.subscriber)) {
-        // The command whose reply was unreadable: the parser knew the reply, this knows the rest.
-        pending.subscriber.error(
-          new BadReplyError(error.reason, { ...this.context(pending.command), reply: error.reply }),
-        );
-      } else if (reconnecting && this.mayResend(pending)) {
-        pending.resends++;
-        pending.written = false;
-        resend.push(pending);
-      } else {
-        pending.subscriber.error(
-          new ConnectionError(
-            `connection lost before the reply${error ? `: ${error.message}` : ''}`,
-            this.context(pending.command),
-            true,
-          ),
-        );
-      }
+    const loss = { error, culprit, reconnecting, maxResends: this.options.maxResends };
+    const resend = sortLost(this.inflight, loss, this.settle, (pending) => this.context(pending.command));
+    for (let i = resend.length - 1; i >= 0; i--) {
+      const pending = resend[i];
+      pending.resends++;
+      pending.offlineSince = 0;
+      this.admission.setWritten(pending, false);
+      this.outbox.unshift(pending);
     }
-    for (let i = resend.length - 1; i >= 0; i--) this.outbox.unshift(resend[i]);
 
-    if (!reconnecting) {
-      this.finish(new ConnectionError(`connection lost${error ? `: ${error.message}` : ''}`, this.context()));
-      return;
-    }
+    if (!reconnecting) return this.finish(`connection lost${error ? `: ${reasonOf(error)}` : ''}`);
     this.setState('reconnecting');
+    this.offline.start();
     const delay = backoffDelay(this.attempts++, this.options.reconnect || {});
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
@@ -390,33 +289,27 @@ export class Connection {
     }, delay);
   }
 
-  /**
-   * Safe commands are resent a few times; a blocking reserve (no deadline of its own) is
-   * resent for as long as the connection keeps reconnecting, so a reserve stream rides out
-   * an outage. A reserve with a timeout still ends in bounded time.
-   */
-  private mayResend(pending: Pending): boolean {
-    const options = pending.command.options;
-    if (!options.idempotent) return false;
-    return options.waits === Infinity || pending.resends < (this.options.maxResends ?? 3);
-  }
-
   private willReconnect(): boolean {
     const policy = this.options.reconnect;
     if (this.closing || policy === false) return false;
-    return this.attempts < (policy?.maxAttempts ?? Infinity);
+    return this.attempts < (policy.maxAttempts ?? Infinity);
   }
 
-  /** Final state: every queued command fails with `error`, the socket is gone. */
-  private finish(error: ConnectionError): void {
+  /** Final state: every queued command fails with ConnectionError(`reason`), the socket is gone. */
+  private finish(reason: string): void {
     clearTimeout(this.reconnectTimer);
-    this.disarmWatchdog();
+    clearTimeout(this.closeTimer);
+    this.watchdog.disarm();
+    this.offline.stop();
     const socket = this.socket;
     this.socket = undefined;
+    this.writer.detach();
     socket?.destroy();
-    for (const pending of [...this.inflight.drain(), ...this.outbox.drain()]) {
-      if (pending.subscriber && !pending.cancelled) {
-        pending.subscriber.error(new ConnectionError(error.message, this.context(pending.command), pending.written));
+    for (const queue of [this.inflight, this.outbox]) {
+      for (let pending = queue.shift(); pending; pending = queue.shift()) {
+        if (pending.subscriber && !pending.cancelled) {
+          this.settle(pending, this.error(ConnectionError, reason, pending, pending.written));
+        }
       }
     }
     this.setState('closed');
@@ -426,37 +319,25 @@ export class Connection {
   private endIfDrained(): void {
     if (this.pendingCount > 0 || !this.socket) return;
     const socket = this.socket;
-    socket.once('close', () => this.finish(new ConnectionError('connection closed', this.context())));
+    socket.once('close', () => this.finish('connection closed'));
     this.socket = undefined;
+    this.writer.detach();
     socket.end();
   }
 
-  // ---- command timeout: one timer watches the oldest unanswered command ----
+  /** Fails one live command: it stops counting against the limits first. */
+  private readonly settle = (pending: Pending, error: Error): void => {
+    this.admission.release(pending);
+    pending.subscriber?.error(error);
+  };
 
-  private armWatchdog(): void {
-    const timeout = this.options.commandTimeoutMs;
-    if (!timeout || this.watchdog) return;
-    this.watchdog = setInterval(() => this.checkHead(timeout), Math.max(10, timeout / 4));
-    this.watchdog.unref?.();
-  }
-
-  private disarmWatchdog(): void {
-    clearInterval(this.watchdog);
-    this.watchdog = undefined;
-  }
-
-  private checkHead(timeout: number): void {
-    const head = this.inflight.peek();
-    if (!head) return this.disarmWatchdog();
-    const waits = head.command.options.waits ?? 0;
-    if (waits === Infinity) return;
-    if (Date.now() - this.headSince <= waits * 1000 + timeout) return;
-    this.inflight.shift();
-    head.subscriber?.error(new CommandTimeoutError(`no reply within ${timeout} ms`, this.context(head.command), true));
-    const socket = this.socket;
-    if (socket) {
-      this.onSocketLost(socket, new CommandTimeoutError('command timed out', this.context(head.command), true));
-    }
+  private error<E extends ConnectionError>(
+    Type: new (message: string, context: object, mayHaveReachedServer?: boolean) => E,
+    reason: string,
+    pending: Pending,
+    mayHaveReachedServer = false,
+  ): E {
+    return new Type(reason, this.context(pending.command), mayHaveReachedServer);
   }
 
   private setState(state: ConnectionState): void {

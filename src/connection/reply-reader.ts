@@ -7,6 +7,12 @@ import type { SocketReader } from './address.js';
 /** Bytes a plain socket reads at a time into its reused buffer. */
 const READ_BUFFER_BYTES = 64 * 1024;
 /**
+ * Where every connection's first read lands. A connection that never reads (a lane closed
+ * before its first reply) then costs no read buffer of its own; sharing is safe because the
+ * parser copies whatever it keeps from a reused buffer, and reads never interleave.
+ */
+const FIRST_READ = Buffer.allocUnsafe(4 * 1024);
+/**
  * A body at least this long that arrives whole in one read keeps that read's buffer (at
  * most twice its size) instead of being copied out; the socket gets a fresh buffer.
  */
@@ -27,7 +33,9 @@ const DIRECT_READ_MIN_BYTES = 16 * 1024;
  */
 export class ReplyReader implements SocketReader {
   private readonly parser: ReplyParser;
-  private readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  /** Allocated on the first read, not at creation (Node asks for a buffer when the socket is made). */
+  private readBuffer: Buffer | undefined;
+  private asked = false;
   /** The body region handed out for the current read, if that is where it goes. */
   private direct: Buffer | undefined;
 
@@ -43,7 +51,11 @@ export class ReplyReader implements SocketReader {
   buffer(): Buffer {
     this.direct = this.parser.readTarget(DIRECT_READ_MIN_BYTES);
     if (this.direct) return this.direct;
-    if (this.parser.takeKeptChunk()) this.readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    if (!this.asked) {
+      this.asked = true;
+      return FIRST_READ;
+    }
+    if (this.parser.takeKeptChunk() || !this.readBuffer) this.readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
     return this.readBuffer;
   }
 

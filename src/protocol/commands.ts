@@ -4,6 +4,8 @@ import { decodeJobStats, decodeServerStats, decodeTubeList, decodeTubeStats } fr
 import type { JobStats, ServerStats, TubeStats } from './stats.js';
 import {
   MAX_BODY_BYTES,
+  MAX_UINT32,
+  checkInteger,
   checkJobId,
   checkLine,
   checkReserveTimeout,
@@ -133,7 +135,7 @@ export interface PutOptions {
   readonly priority?: number;
   /** Seconds before the job becomes ready. Default 0. */
   readonly delay?: number;
-  /** Seconds a worker may hold the job before it is handed out again (minimum 1). Default 60. */
+  /** Seconds a worker may hold the job before it is handed out again: 1 or more (0 is refused). Default 60. */
   readonly ttr?: number;
 }
 
@@ -144,7 +146,8 @@ export function put(tube: string, body: unknown, options: PutOptions = {}, maxBy
   checkTubeName(tube);
   const priority = checkUint32('priority', options.priority ?? DEFAULT_PRIORITY);
   const delay = checkUint32('delay', options.delay ?? 0);
-  const ttr = checkUint32('ttr', options.ttr ?? DEFAULT_TTR);
+  // The server turns 0 into 1; refused here so that the job gets what the caller asked for.
+  const ttr = checkInteger('ttr', options.ttr ?? DEFAULT_TTR, 1, MAX_UINT32);
   const bytes = toBodyBytes(body, maxBytes);
   return new Command(`put ${priority} ${delay} ${ttr} ${bytes.length}`, insertedId, { body: bytes, use: tube });
 }

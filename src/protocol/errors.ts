@@ -84,6 +84,9 @@ export class ConnectionError extends BeanstalkError {
 /** A command got no reply within the configured command timeout. */
 export class CommandTimeoutError extends ConnectionError {}
 
+/** Too many commands (or bytes) already wait on the connection, or its offline queue is full; nothing was sent. */
+export class QueueFullError extends ConnectionError {}
+
 /** Server reply words that mean failure, and the error class each becomes. */
 const failureClasses = {
   OUT_OF_MEMORY: OutOfMemoryError,

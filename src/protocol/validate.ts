@@ -43,18 +43,28 @@ export const checkJobId = (id: unknown): number => checkInteger('job id', id, 1,
 export const checkReserveTimeout = (seconds: unknown): number =>
   checkInteger('reserve timeout', seconds, 0, MAX_RESERVE_TIMEOUT);
 
-/** A body as bytes: strings are UTF-8, byte arrays are used without copying. */
+/**
+ * A body as bytes: strings are UTF-8, byte arrays are used without copying. A string is
+ * measured before it is encoded, so one over the limit costs no copy (each UTF-16 unit is 1
+ * to 3 bytes: only a string between a third of the limit and the limit needs counting).
+ */
 export function toBodyBytes(body: unknown, maxBytes: number = MAX_BODY_BYTES): Buffer {
   let bytes: Buffer;
-  if (typeof body === 'string') bytes = Buffer.from(body, 'utf8');
-  else if (body instanceof Uint8Array) {
+  if (typeof body === 'string') {
+    // Every UTF-16 unit is at least one byte: a string longer than the limit is refused unmeasured.
+    if (body.length > maxBytes) throw tooBig(`at least ${body.length}`, maxBytes);
+    const length = body.length * 3 > maxBytes ? Buffer.byteLength(body, 'utf8') : 0;
+    if (length > maxBytes) throw tooBig(String(length), maxBytes);
+    bytes = Buffer.from(body, 'utf8');
+  } else if (body instanceof Uint8Array) {
     bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   } else throw new InvalidArgumentError(`job body must be a string or Uint8Array, got ${typeof body}`);
-  if (bytes.length > maxBytes) {
-    throw new InvalidArgumentError(`job body is ${bytes.length} bytes, more than the limit of ${maxBytes}`);
-  }
+  if (bytes.length > maxBytes) throw tooBig(String(bytes.length), maxBytes);
   return bytes;
 }
+
+const tooBig = (length: string, maxBytes: number): InvalidArgumentError =>
+  new InvalidArgumentError(`job body is ${length} bytes, more than the limit of ${maxBytes}`);
 
 /** Refuses a line the server would misread (see protocol gotcha 1: long lines eat the next command). */
 export function checkLine(line: string): string {
