@@ -193,13 +193,11 @@ export class Connection {
       );
       return;
     }
-    if (!pending.cancelled) {
-      this.admission.release(pending);
-      // A reply word that is wrong for its command means requests and replies no longer line
-      // up: that command gets the BadReplyError, the others in flight go through the reset.
-      const broken = deliver(pending, reply, this.name);
-      if (broken) this.fail(broken);
-    }
+    this.admission.release(pending);
+    // A reply word that is wrong for its command means requests and replies no longer line
+    // up: that command gets the BadReplyError, the others in flight go through the reset.
+    const broken = deliver(pending, reply, this.name);
+    if (broken) this.fail(broken);
     if (this.abandoned) this.destroyIfAbandonedIsNext();
     if (this.closing) this.endIfDrained();
   }

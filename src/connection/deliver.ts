@@ -4,9 +4,10 @@ import type { Reply } from '../protocol/reply.js';
 import type { Pending } from './pending.js';
 
 /**
- * Hands a reply to the command it answers. Returns the error that must reset the
- * connection, if any: a reply word wrong for its command (the command itself gets the
- * BadReplyError), or a failed use/watch/ignore (the tracked tube state is then unknown).
+ * Hands a reply to the command it answers (or only checks it, for a command given up).
+ * Returns the error that must reset the connection, if any: a reply word wrong for its
+ * command (the command itself gets the BadReplyError), or a failed use/watch/ignore (the
+ * tracked tube state is then unknown).
  */
 export function deliver(pending: Pending, reply: Reply, connection: string): Error | undefined {
   const subscriber = pending.subscriber;
@@ -18,10 +19,11 @@ export function deliver(pending: Pending, reply: Reply, connection: string): Err
       if (error instanceof BeanstalkError) return error;
       return new BadReplyError(String(error), { connection, command: pending.command.line, reply: reply.line });
     }
-    subscriber.error(error);
+    // A command given up is still checked: a wrong word means the replies no longer line up.
+    if (!pending.cancelled) subscriber.error(error);
     return error instanceof BadReplyError ? error : undefined;
   }
-  if (subscriber) {
+  if (subscriber && !pending.cancelled) {
     if (value !== NOTHING) subscriber.next(value);
     subscriber.complete();
   }
