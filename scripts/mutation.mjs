@@ -3,6 +3,7 @@
 //
 //   npm run mutation -- protocol                         src/protocol/** against spec/protocol/**
 //   npm run mutation -- connection                       src/connection/** against the specs that drive it
+//   npm run mutation -- connection-unit                  the connection's pure pieces against spec/connection/**
 //   npm run mutation -- connection src/connection/backoff.ts   only the files given (globs allowed)
 //
 // MUTATION_CONCURRENCY (default 2) sets the number of parallel jest processes. Runs are
@@ -22,6 +23,12 @@ const scopes = {
   connection: {
     mutate: ['src/connection/**/*.ts'],
     specs: ['spec/connection/**/*.spec.ts', 'spec/integration/**/*.spec.ts'],
+  },
+  // The connection layer's pure pieces (and the loss rules) against spec/connection alone:
+  // minutes instead of the hour the integration specs take.
+  'connection-unit': {
+    mutate: ['src/connection/{queue,tube-state,backoff,lost,admission}.ts'],
+    specs: ['spec/connection/**/*.spec.ts'],
   },
   // The pure pieces of the client layer and their unit specs.
   client: {
