@@ -69,7 +69,8 @@ const stryker = new Stryker({
   force,
   incrementalFile: `${reports}/incremental.json`,
   ignorePatterns: ['dist', 'bench', 'reports', 'coverage', 'docs', 'examples'],
-  tempDirName: '.stryker-tmp',
+  // Per scope, so two scopes can run at once; inside the git- and lint-ignored reports folder.
+  tempDirName: `${reports}/tmp`,
   cleanTempDir: 'always',
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `${reports}/index.html` },
