@@ -68,7 +68,7 @@ const stryker = new Stryker({
   incremental: true,
   force,
   incrementalFile: `${reports}/incremental.json`,
-  ignorePatterns: ['dist', 'bench', 'reports', 'coverage', 'docs', 'examples'],
+  ignorePatterns: ['dist', 'bench', 'reports', 'coverage', 'docs', 'examples', '.stryker-tmp'],
   // Per scope, so two scopes can run at once; inside the git- and lint-ignored reports folder.
   tempDirName: `${reports}/tmp`,
   cleanTempDir: 'always',
