@@ -1,7 +1,7 @@
 import * as errors from '../../src/protocol/errors.js';
 
 describe('BeanstalkError: the message says where', () => {
-  test.each([
+  test.each<[errors.ErrorContext, string]>([
     [{}, 'boom'],
     [{ connection: 'c1' }, 'boom ([c1])'],
     [{ command: 'stats' }, 'boom (command "stats")'],
