@@ -108,8 +108,11 @@ describe('an outage (server killed, default reconnect policy)', () => {
     await restart();
     expect((await queued).kind).toBe('value');
     expect((await retried).kind).toBe('value');
-    // Given-up puts were never written: the tube holds the first put, "queued" and one "retried".
-    expect((await firstValueFrom(tube.stats())).currentJobsReady).toBe(3);
+    // Given-up puts were never written: the tube holds the first put, "queued" and "retried"
+    // (more than one "retried" if a reply took over 300 ms on a loaded machine), not 1,000 more.
+    const ready = (await firstValueFrom(tube.stats())).currentJobsReady;
+    expect(ready).toBeGreaterThanOrEqual(3);
+    expect(ready).toBeLessThan(50);
   }, 40000);
 
   test('FIN: puts issued after the server process exited are never "may have reached the server"', async () => {
