@@ -4,7 +4,7 @@ import { Connection } from '../../src/connection/connection.js';
 import type { ConnectionOptions, ConnectionState } from '../../src/connection/connection.js';
 import * as commands from '../../src/protocol/commands.js';
 import type { JobData } from '../../src/protocol/commands.js';
-import { ConnectionError, NotFoundError } from '../../src/protocol/errors.js';
+import { CommandTimeoutError, ConnectionError, NotFoundError } from '../../src/protocol/errors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { failure, freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
@@ -161,5 +161,41 @@ test('a command requeued for resending is not written: closed before it goes aga
   const error = (await stats) as ConnectionError;
   expect(error).toBeInstanceOf(ConnectionError);
   expect(error.mayHaveReachedServer).toBe(false);
+  proxy.resume();
+});
+
+test('a safe command is resent at most maxResends times, then fails saying it may have reached the server', async () => {
+  const connection = connect({ maxResends: 1 });
+  await firstValueFrom(connection.send(commands.stats()));
+  proxy.pause(); // every write is held: the command is in flight on each connection
+  const stats = failure(connection.send(commands.stats()));
+  let settled = false;
+  void stats.then(() => (settled = true));
+  await sleep(100);
+  proxy.cutAll(); // first loss: resent once
+  await until('reconnected', () => proxy.stats.connections === 2 && connection.state === 'connected');
+  await sleep(100);
+  expect(settled).toBe(false);
+  proxy.cutAll(); // second loss: no resend left
+  const error = (await stats) as ConnectionError;
+  expect(error).toBeInstanceOf(ConnectionError);
+  expect(error.reason).toMatch(/^connection lost before the reply/);
+  expect(error.mayHaveReachedServer).toBe(true);
+  proxy.resume();
+});
+
+test('after a command timeout nothing in flight is resent: it was all sent to a silent server', async () => {
+  const connection = connect({ commandTimeoutMs: 300 });
+  await firstValueFrom(connection.send(commands.stats()));
+  proxy.pause();
+  const first = failure(connection.send(commands.stats()));
+  const second = failure(connection.send(commands.listTubes()));
+  expect(await first).toBeInstanceOf(CommandTimeoutError);
+  const error = (await second) as CommandTimeoutError;
+  expect(error).toBeInstanceOf(CommandTimeoutError);
+  // Failed with the reset, not timed out again after a resend.
+  expect(error.reason).toMatch(/^connection lost before the reply/);
+  expect(error.mayHaveReachedServer).toBe(true);
+  expect(proxy.stats.connections).toBe(1);
   proxy.resume();
 });
