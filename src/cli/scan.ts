@@ -32,8 +32,14 @@ export interface ScanOptions {
 export type BatchHandler = (jobs: JobStats[]) => Promise<unknown>;
 
 const IN_FLIGHT_WINDOWS = 2;
-/** Windows of matches being worked on at once; with 4,096-id windows, some 8,000 jobs at most. */
+/** Windows of matches being worked on at once; with 1,024-id windows, some 2,000 jobs at most. */
 const MAX_PENDING_BATCHES = 2;
+/**
+ * The widest window. Wider ones do not go faster: every command in flight holds its
+ * objects through the young-generation collections, and at 4,096 ids a window (8,192
+ * stats-job plus their deletes in flight) drain spent 40 % of its time collecting them.
+ */
+const MAX_WINDOW = 1024;
 
 /** Hands every job of `tube` in `states` to `handle`, window by window, as described above. */
 export async function scanTube(
@@ -78,7 +84,7 @@ export async function scanTube(
       if (matches.length === 0 || stopped()) break;
       // All that was expected is found: the next round's peeks tell whether more came meanwhile.
       if (options.expected !== undefined && claimed.size >= options.expected) break;
-      if (matches.length * 2 >= size) size = Math.min(size * 2, options.maxWindow ?? 4096);
+      if (matches.length * 2 >= size) size = Math.min(size * 2, options.maxWindow ?? MAX_WINDOW);
     }
     await Promise.all(windows);
     await Promise.all(work.splice(0));
