@@ -57,7 +57,7 @@ export function readJobStatsLayout(body: Buffer): JobStats | undefined {
       if (tube === '') return undefined;
       lastTube = tube;
     } else if (k === STATE) {
-      state = STATES.find((known) => known.length === to - from && startsWith(body, from, known)) ?? '';
+      state = knownState(body, from, to);
       if (state === '') return undefined;
     } else {
       const value = integer(body, from, to);
@@ -88,19 +88,29 @@ export function readJobStatsLayout(body: Buffer): JobStats | undefined {
 
 /** Where the line after `line` (which must start at `from`) begins, or -1. */
 function lineAfter(body: Buffer, from: number, line: string): number {
-  if (!startsWith(body, from, line)) return -1;
+  if (!startsWithText(body, from, line)) return -1;
   let at = from + line.length;
   if (body[at] === 13) at++;
   return body[at] === 10 ? at + 1 : -1;
 }
 
-function startsWith(body: Buffer, at: number, prefix: Buffer | string): boolean {
+function startsWith(body: Buffer, at: number, prefix: Buffer): boolean {
   if (at + prefix.length > body.length) return false;
-  for (let i = 0; i < prefix.length; i++) {
-    const want = typeof prefix === 'string' ? prefix.charCodeAt(i) : prefix[i];
-    if (body[at + i] !== want) return false;
-  }
+  for (let i = 0; i < prefix.length; i++) if (body[at + i] !== prefix[i]) return false;
   return true;
+}
+
+/** Whether the bytes from `at` on begin with the ASCII `prefix` (kept apart from the Buffer one: one shape each). */
+function startsWithText(body: Buffer, at: number, prefix: string): boolean {
+  if (at + prefix.length > body.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (body[at + i] !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
+/** One of the four states, the very string constant, or ''. */
+function knownState(body: Buffer, from: number, to: number): string {
+  for (const state of STATES) if (state.length === to - from && startsWithText(body, from, state)) return state;
+  return '';
 }
 
 /**
@@ -110,7 +120,7 @@ function startsWith(body: Buffer, at: number, prefix: Buffer | string): boolean 
 function text(body: Buffer, from: number, to: number, known: string): string {
   if (body[from] === 0x22) return '';
   for (let i = from; i < to; i++) if (body[i] < 0x21 || body[i] > 0x7e) return '';
-  if (known.length === to - from && startsWith(body, from, known)) return known;
+  if (known.length === to - from && startsWithText(body, from, known)) return known;
   return body.toString('latin1', from, to);
 }
 
