@@ -1,8 +1,8 @@
 import type { JobState, JobStats } from './stats.js';
 
 /*
- * drain and move read stats-job for every id they scan, so this body is decoded some
- * 100,000 times a run. beanstalkd 1.12 always writes the same 14 keys in the same order,
+ * drain and move read stats-job for every id they scan, so this body is decoded once per
+ * job they handle. beanstalkd 1.12 always writes the same 14 keys in the same order,
  * unquoted, so this reads that exact layout straight from the bytes: no line strings, no
  * key conversion, one object of a fixed shape. Anything else (another order, an extra key,
  * 1.13's quoted strings, a fraction, a huge number) is left to the general reader.
