@@ -1,3 +1,5 @@
+import { readJobStatsLayout } from './job-stats.js';
+
 /**
  * Stats bodies are a tiny YAML subset: `---`, then `key: value` lines or `- item` lines.
  * A generic YAML loader gets them wrong (`os: #1 SMP` reads as null, a tube named `123`
@@ -226,7 +228,10 @@ function convert(key: string, raw: string, numericId: boolean): number | string 
 
 export const decodeServerStats = (body: Uint8Array): ServerStats => decodeMap(body, false) as unknown as ServerStats;
 export const decodeTubeStats = (body: Uint8Array): TubeStats => decodeMap(body, false) as unknown as TubeStats;
-export const decodeJobStats = (body: Uint8Array): JobStats => decodeMap(body, true) as unknown as JobStats;
+/** Reads a stats-job body: beanstalkd 1.12's exact layout the quick way, anything else line by line. */
+export const decodeJobStats = (body: Uint8Array): JobStats =>
+  readJobStatsLayout(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)) ??
+  (decodeMap(body, true) as unknown as JobStats);
 
 /** Reads a `- item` list body (list-tubes, list-tubes-watched); names stay strings. */
 export function decodeTubeList(body: Uint8Array): string[] {
