@@ -3,6 +3,7 @@ import { startBeanstalkd } from '../../src/testing/index.js';
 import { builtCli, runCli } from '../helpers/cli.js';
 import { rawJobStats } from '../helpers/raw.js';
 import { freshTube } from '../helpers/setup.js';
+import { hasTmux, openTerminal } from '../helpers/tmux.js';
 import { useBeanstalkdPool } from '../pool/servers.js';
 
 /** The URL of a port where a beanstalkd just stopped: connecting is refused. */
@@ -85,7 +86,9 @@ describe('rxbs stats and top over several servers', () => {
     const both = await runCli([...urlArgs(ctx.urls), 'top', '--once', '--interval', '200']);
     expect(both.stderr).toBe('');
     expect(both.code).toBe(0);
-    expect(both.stdout).toMatch(/^rxbs top {2}2 servers {2}beanstalkd 1\.\d+\S* {2}up \d+s {2}\d\d:\d\d:\d\d\n/);
+    expect(both.stdout).toMatch(
+      /^rxbs top {2}2 servers {2}beanstalkd 1\.\d+\S* {2}up \d+[smhd](?: \d+[smhd])* {2}\d\d:\d\d:\d\d\n/,
+    );
     expect(both.stdout).toMatch(/ jobs: \d+ ready, \d+ reserved, \d+ delayed, \d+ buried$/m);
     expect(both.stdout).toMatch(new RegExp(`^${tube}\\s+5\\s+0\\s+0\\s+1\\s+0\\s`, 'm'));
     expect(both.stdout).not.toContain('down');
@@ -115,4 +118,36 @@ describe('rxbs stats and top over several servers', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(`server ${ctx.urls[0]} is given twice`);
   });
+
+  // Last: it stops and restarts the second server, which resets its counters.
+  (hasTmux ? it : it.skip)(
+    'live top over two servers in a real terminal (tmux): a server that stops is named, and back when it returns',
+    async () => {
+      const urls = ctx.urls;
+      const urlFlags = urls.map((url) => `--url ${url}`).join(' ');
+      const command = `${process.execPath} ${builtCli()} ${urlFlags} top --interval 200; echo "rxbs exited with $?"; sleep 60`;
+      const terminal = openTerminal(command);
+      try {
+        let screen = await terminal.screenUntil((s) => s.includes(tube));
+        expect(screen).toMatch(/^rxbs top {2}2 servers {2}beanstalkd/m);
+        expect(screen).toMatch(new RegExp(`^${tube}\\s+5\\s+0\\s+0\\s+1\\s+0`, 'm'));
+        // The second server goes away: the view carries on with the first one's counts.
+        await ctx.servers[1].stop('SIGKILL');
+        screen = await terminal.screenUntil((s) => s.includes(`1 of 2 servers down: ${urls[1]}`));
+        expect(screen).toMatch(/^rxbs top {2}2 servers \(1 down\)/m);
+        screen = await terminal.screenUntil((s) => new RegExp(`^${tube}\\s+2\\s+0\\s+0\\s+0\\s`, 'm').test(s));
+        // Back on its port with its binlog: the pool probes it again and the totals return.
+        await ctx.restart(1);
+        screen = await terminal.screenUntil(
+          (s) => !s.includes('down') && new RegExp(`^${tube}\\s+5\\s+0\\s+0\\s+1\\s`, 'm').test(s),
+        );
+        terminal.tmux('send-keys', '-t', 'main', 'q');
+        screen = await terminal.screenUntil((s) => s.includes('rxbs exited with'));
+        expect(screen).toContain('rxbs exited with 0');
+      } finally {
+        terminal.close();
+      }
+    },
+    60000,
+  );
 });
