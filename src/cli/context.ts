@@ -1,6 +1,8 @@
 import pc from 'picocolors';
 import type { Colors } from 'picocolors/types';
 import { Beanstalk } from '../client/index.js';
+import type { BeanstalkPool } from '../pool/index.js';
+import { usageError } from './exit.js';
 
 /** The server rxbs talks to without --url or BEANSTALKD_URL. */
 export const DEFAULT_URL = 'beanstalk://127.0.0.1:11300';
@@ -21,20 +23,48 @@ function coloursFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Colors
 }
 
 /**
- * What every command gets: the server URL, its clients (opened lazily, without
+ * What every command gets: the server URLs, their clients (opened lazily, without
  * reconnecting, so a dead server is an error at once), output helpers and colours.
  */
 export class Cli {
   readonly colours: Colors;
   readonly errColours: Colors;
   private readonly clients = new Map<string, Beanstalk>();
+  private pooled: BeanstalkPool | undefined;
 
   constructor(
-    readonly url: string,
+    /** Every server given (--url repeated, or BEANSTALKD_URL with commas); at least one. */
+    readonly urls: readonly string[],
     readonly io: Io,
   ) {
     this.colours = coloursFor(io.stdout, io.env);
     this.errColours = coloursFor(io.stderr, io.env);
+  }
+
+  /** The one server of a command that talks to one; a usage error when several were given. */
+  get url(): string {
+    if (this.urls.length > 1) {
+      throw usageError(
+        `this command talks to one server, but ${this.urls.length} were given (--url repeated or ` +
+          'BEANSTALKD_URL with commas); only stats, top and web take several',
+      );
+    }
+    return this.urls[0];
+  }
+
+  /** True when several servers were given: stats and top then show them as one pool. */
+  get several(): boolean {
+    return this.urls.length > 1;
+  }
+
+  /** All the servers as one `Beanstalk.pool` (made once); a server that fails is probed again. */
+  pool(): BeanstalkPool {
+    this.pooled ??= Beanstalk.pool(this.urls, {
+      name: 'rxbs',
+      connectTimeoutMs: 5000,
+      retry: { initialDelayMs: 200, maxDelayMs: 2000 },
+    });
+    return this.pooled;
   }
 
   /** True when stdout is a terminal (progress bars, full-screen views). */
@@ -77,9 +107,10 @@ export class Cli {
     this.io.stderr.write(line + '\n');
   }
 
-  /** Closes every client: in-flight commands finish first. */
+  /** Closes every client and the pool: in-flight commands finish first. */
   async close(): Promise<void> {
     await Promise.all([...this.clients.values()].map((client) => client.close()));
     this.clients.clear();
+    await this.pooled?.close();
   }
 }

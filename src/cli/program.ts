@@ -1,8 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { Cli, DEFAULT_URL } from './context.js';
 import type { Io } from './context.js';
-import { ExitCode, explain, usageError } from './exit.js';
-import { checkUrl } from './parse.js';
+import { ExitCode, explain } from './exit.js';
+import { collectUrls, serverUrls } from './urls.js';
 import { registerBury } from './commands/bury.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDrain } from './commands/drain.js';
@@ -49,6 +49,7 @@ Examples:
   $ rxbs drain emails --buried --yes
   $ rxbs move --tube emails --to-tube emails-retry --state buried --yes
   $ rxbs top
+  $ rxbs stats --url beanstalk://127.0.0.1:11300 --url beanstalk://127.0.0.1:11301
   $ rxbs web --url beanstalk://127.0.0.1:11300 --url beanstalk://127.0.0.1:11301
   $ BEANSTALKD_URL=unix:/run/beanstalkd.sock rxbs tubes`;
 
@@ -57,16 +58,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   let exitCode: number = ExitCode.ok;
   let url = io.env.BEANSTALKD_URL || DEFAULT_URL;
   const program = new Command('rxbs');
+  const givenUrls = collectUrls(program);
   const act: Act =
     (handler) =>
     async (...params) => {
       const command = params[params.length - 1] as Command;
-      try {
-        url = checkUrl((command.optsWithGlobals<{ url: string }>().url ?? url).trim());
-      } catch (error) {
-        throw usageError((error as Error).message);
-      }
-      const cli = new Cli(url, io);
+      const urls = serverUrls(givenUrls, io.env.BEANSTALKD_URL, DEFAULT_URL);
+      url = urls.join(', ');
+      const cli = new Cli(urls, io);
       try {
         exitCode = (await handler(cli, command.processedArgs as never, command.opts<never>())) ?? ExitCode.ok;
       } finally {
@@ -75,12 +74,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     };
   program
     .description('Look at and fix beanstalkd queues: stats, peek, kick, drain, move, a live top.')
-    .option('-u, --url <url>', 'server: beanstalk://host:port, beanstalks://host:port (TLS) or unix:/path', url)
+    .option(
+      '-u, --url <url>',
+      'server: beanstalk://host:port, beanstalks://host:port (TLS) or unix:/path (stats, top, web: repeatable)',
+      url,
+    )
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
-      `${EXAMPLES_HELP}\n\nEnvironment:\n  BEANSTALKD_URL  the server when --url is not given (default ${DEFAULT_URL})\n${EXIT_CODES_HELP}`,
+      `${EXAMPLES_HELP}\n\nEnvironment:\n  BEANSTALKD_URL  the server when --url is not given (default ${DEFAULT_URL}); several, comma-separated, for stats, top and web\n${EXIT_CODES_HELP}`,
     )
     .exitOverride();
   for (const register of [

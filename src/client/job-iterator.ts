@@ -13,42 +13,43 @@ export interface JobsOptions extends ReserveStreamOptions {
   readonly signal?: AbortSignal;
 }
 
-interface Waiter {
-  resolve(result: IteratorResult<Job>): void;
+interface Waiter<J> {
+  resolve(result: IteratorResult<J>): void;
   reject(error: unknown): void;
 }
 
 /**
  * Hands the jobs of a reserve stream to `for await`. The stream's lanes are the
  * backpressure: each reserves its next job only after its last one is settled, so at most
- * `concurrency` jobs wait here or in the loop. `reserve` gets the stream's `until`.
+ * `concurrency` jobs wait here or in the loop. `reserve` gets the stream's `until`; a
+ * pool's stream (jobs that also name their server) is iterated the same way.
  */
-export function jobIterator(
-  reserve: (until: Observable<unknown>) => Observable<Job>,
+export function jobIterator<J extends Job>(
+  reserve: (until: Observable<unknown>) => Observable<J>,
   options: JobsOptions,
-): AsyncIterableIterator<Job> {
+): AsyncIterableIterator<J> {
   return new JobIterator(reserve, options);
 }
 
-class JobIterator implements AsyncIterableIterator<Job> {
+class JobIterator<J extends Job> implements AsyncIterableIterator<J> {
   /** Jobs reserved and not yet handed to the loop (one per lane at most). */
-  private readonly buffered: Job[] = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly buffered: J[] = [];
+  private readonly waiters: Waiter<J>[] = [];
   private readonly stop$ = new Subject<void>();
   private subscription: Subscription | undefined;
   /** Set once the iteration is over: done, or failed with `error`. */
   private end: { readonly error: Error; readonly failed: boolean } | undefined;
 
   constructor(
-    private readonly reserve: (until: Observable<unknown>) => Observable<Job>,
+    private readonly reserve: (until: Observable<unknown>) => Observable<J>,
     private readonly options: JobsOptions,
   ) {}
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<Job> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<J> {
     return this;
   }
 
-  next(): Promise<IteratorResult<Job>> {
+  next(): Promise<IteratorResult<J>> {
     const job = this.buffered.shift();
     if (job) return Promise.resolve({ value: job, done: false });
     if (this.end) return this.end.failed ? Promise.reject(this.end.error) : Promise.resolve(done());
@@ -58,7 +59,7 @@ class JobIterator implements AsyncIterableIterator<Job> {
   }
 
   /** Called by `break`, `return` or a throw in the loop: closes the lanes at once. */
-  return(): Promise<IteratorResult<Job>> {
+  return(): Promise<IteratorResult<J>> {
     this.finish(undefined, false);
     this.subscription?.unsubscribe();
     this.buffered.length = 0; // their lanes were just destroyed: the server has them back
@@ -100,4 +101,4 @@ class JobIterator implements AsyncIterableIterator<Job> {
   }
 }
 
-const done = (): IteratorResult<Job> => ({ value: undefined, done: true });
+const done = (): IteratorResult<never> => ({ value: undefined, done: true });

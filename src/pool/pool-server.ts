@@ -1,5 +1,7 @@
 import { BehaviorSubject, Observable, distinctUntilChanged, filter, map, switchMap, take, throwError } from 'rxjs';
 import type { Subscription } from 'rxjs';
+import { awaitableFrom } from '../client/awaitable.js';
+import type { Awaitable } from '../client/awaitable.js';
 import { Beanstalk } from '../client/beanstalk.js';
 import type { BeanstalkOptions } from '../client/beanstalk.js';
 import type { Job } from '../client/job.js';
@@ -88,39 +90,60 @@ export class PoolServer {
 
   // ---- commands for this server alone: job ids mean something only here ----
 
-  /** Any job of this server by id; completes empty if there is none. */
-  peek(id: number): Observable<PoolJob> {
-    return this.withClient((client) => client.peek(id).pipe(map((job) => this.tag(job))));
+  /** Any job of this server by id; completes empty (awaited: `undefined`) if there is none. */
+  peek(id: number): Awaitable<PoolJob, PoolJob | undefined> {
+    return awaitableFrom(
+      this.withClient((client) => client.peek(id).pipe(map((job) => this.tag(job)))),
+      true,
+    );
   }
 
   /** Reserves a job of this server by id; fails with NotFoundError if there is none. */
-  reserveJob(id: number): Observable<PoolJob> {
-    return this.withClient((client) => client.reserveJob(id).pipe(map((job) => this.tag(job))));
+  reserveJob(id: number): Awaitable<PoolJob> {
+    return awaitableFrom(
+      this.withClient((client) => client.reserveJob(id).pipe(map((job) => this.tag(job)))),
+      false,
+    );
   }
 
   /** Deletes a job of this server that is ready, delayed or buried. */
-  delete(id: number): Observable<void> {
-    return this.withClient((client) => client.delete(id));
+  delete(id: number): Awaitable<void> {
+    return awaitableFrom(
+      this.withClient((client) => client.delete(id)),
+      false,
+    );
   }
 
   /** Kicks one buried or delayed job of this server. */
-  kickJob(id: number): Observable<void> {
-    return this.withClient((client) => client.kickJob(id));
+  kickJob(id: number): Awaitable<void> {
+    return awaitableFrom(
+      this.withClient((client) => client.kickJob(id)),
+      false,
+    );
   }
 
   /** This server's view of one of its jobs. */
-  statsJob(id: number): Observable<JobStats> {
-    return this.withClient((client) => client.statsJob(id));
+  statsJob(id: number): Awaitable<JobStats> {
+    return awaitableFrom(
+      this.withClient((client) => client.statsJob(id)),
+      false,
+    );
   }
 
   /** This server's own counters. */
-  stats(): Observable<ServerStats> {
-    return this.withClient((client) => client.stats());
+  stats(): Awaitable<ServerStats> {
+    return awaitableFrom(
+      this.withClient((client) => client.stats()),
+      false,
+    );
   }
 
   /** This server's tubes. */
-  listTubes(): Observable<string[]> {
-    return this.withClient((client) => client.listTubes());
+  listTubes(): Awaitable<string[]> {
+    return awaitableFrom(
+      this.withClient((client) => client.listTubes()),
+      false,
+    );
   }
 
   /**

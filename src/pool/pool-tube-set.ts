@@ -1,6 +1,8 @@
 import { EMPTY, Observable, catchError, map, merge, switchMap, take, takeUntil, throwError } from 'rxjs';
 import { abortable } from '../client/abort.js';
 import { awaitableFrom } from '../client/awaitable.js';
+import { jobIterator } from '../client/job-iterator.js';
+import type { JobsOptions } from '../client/job-iterator.js';
 import type { Awaitable } from '../client/awaitable.js';
 import type { Beanstalk } from '../client/beanstalk.js';
 import type { Job } from '../client/job.js';
@@ -64,6 +66,16 @@ export class PoolTubeSet {
       });
       return merge(...perServer).subscribe(subscriber);
     });
+  }
+
+  /**
+   * The jobs of `reserve(options)` as an async iterable, for `for await`, as on one client
+   * (see JobsOptions): at most as many jobs are reserved as the stream has lanes (the
+   * larger of `concurrency` and the number of servers). Breaking out of the loop (or
+   * throwing) closes every server's lanes: unsettled jobs go back to ready.
+   */
+  jobs(options: JobsOptions = {}): AsyncIterableIterator<PoolJob> {
+    return jobIterator((until) => this.reserve({ ...options, until }), options);
   }
 
   /**

@@ -109,29 +109,29 @@ export class BeanstalkPool {
 
   /** Reserves a job by its id on its server. */
   reserveJob(ref: JobRef): Awaitable<PoolJob> {
-    return awaitableFrom(ref.server.reserveJob(ref.id), false);
+    return ref.server.reserveJob(ref.id);
   }
 
   // ---- inspecting and operating ----
 
   /** A job by its id on its server; completes empty if it is gone. */
   peek(ref: JobRef): Awaitable<PoolJob, PoolJob | undefined> {
-    return awaitableFrom(ref.server.peek(ref.id), true);
+    return ref.server.peek(ref.id);
   }
 
   /** Deletes a ready, delayed or buried job on its server. */
   delete(ref: JobRef): Awaitable<void> {
-    return awaitableFrom(ref.server.delete(ref.id), false);
+    return ref.server.delete(ref.id);
   }
 
   /** Kicks one buried or delayed job on its server. */
   kickJob(ref: JobRef): Awaitable<void> {
-    return awaitableFrom(ref.server.kickJob(ref.id), false);
+    return ref.server.kickJob(ref.id);
   }
 
   /** A job's stats from its server. */
   statsJob(ref: JobRef): Awaitable<JobStats> {
-    return awaitableFrom(ref.server.statsJob(ref.id), false);
+    return ref.server.statsJob(ref.id);
   }
 
   /** Server counters summed over the servers that are up (see `statsByServer` for each one's). */

@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { firstValueFrom } from 'rxjs';
 import { monitor } from '../../monitor/index.js';
 import type { TubeSnapshot } from '../../monitor/index.js';
+import type { ServerStats, TubeStats } from '../../protocol/stats.js';
 import type { Cli } from '../context.js';
 import { rethrowNotFound, usageError } from '../exit.js';
 import { duration, keyValueLines, table } from '../format.js';
 import { parseJobId, parseTube } from '../parse.js';
+import { poolLabel, serverLines, serverStates } from '../pool-view.js';
 import type { Act } from '../program.js';
 
 interface StatsOptions {
@@ -29,20 +31,24 @@ export function registerStats(program: Command, act: Act): void {
       `
 Without options: one row per tube (ready, reserved, delayed, buried, urgent, waiting
 workers, total jobs put, pause left), read with one pipelined round trip of stats-tube.
+With several servers (--url repeated, or BEANSTALKD_URL with commas): the totals over
+the servers that are up, and each server's state (a server that is down is named).
 
 Examples:
   $ rxbs stats
   $ rxbs stats --tube emails
   $ rxbs stats --job 42 --json
-  $ rxbs stats --server`,
+  $ rxbs stats --server
+  $ rxbs stats --url beanstalk://127.0.0.1:11300 --url beanstalk://127.0.0.1:11301`,
     )
     .action(act(stats));
 }
 
 async function stats(cli: Cli, _args: [], options: StatsOptions): Promise<void> {
-  const client = cli.client();
   const given = [options.tube !== undefined, options.job !== undefined, options.server === true].filter(Boolean);
   if (given.length > 1) throw usageError('give at most one of --tube, --job and --server');
+  if (cli.several) return pooledStats(cli, options);
+  const client = cli.client();
   if (options.job !== undefined) {
     const job = await firstValueFrom(client.statsJob(options.job)).catch(
       rethrowNotFound(`job ${options.job} not found`),
@@ -69,6 +75,35 @@ async function stats(cli: Cli, _args: [], options: StatsOptions): Promise<void> 
       ` (${server.currentProducers} producers, ${server.currentWorkers} workers, ${server.currentWaiting} waiting)`,
   );
   for (const line of tubeTable(cli, snapshot.tubes)) cli.print(line);
+}
+
+/** The same views over several servers as one pool: totals, and which server is down. */
+async function pooledStats(cli: Cli, options: StatsOptions): Promise<void> {
+  if (options.job !== undefined) throw usageError('--job takes one server (job ids are per server): give one --url');
+  const pool = cli.pool();
+  const totals = (total: ServerStats | TubeStats) => {
+    if (options.json) return cli.printJson({ total, servers: serverStates(pool) });
+    for (const line of [...keyValueLines(total), 'servers:', ...serverLines(cli, pool)]) cli.print(line);
+  };
+  if (options.tube !== undefined) {
+    return totals(
+      await pool
+        .tube(options.tube)
+        .stats()
+        .catch(rethrowNotFound(`tube ${options.tube} not found`)),
+    );
+  }
+  if (options.server) return totals(await pool.stats());
+  const snapshot = await firstValueFrom(monitor(pool));
+  const tubes = snapshot.tubes.map((t) => t.stats);
+  if (options.json) return cli.printJson({ server: snapshot.server, servers: serverStates(pool), tubes });
+  const { server } = snapshot;
+  cli.print(
+    cli.colours.bold(`beanstalkd ${server.version}`) +
+      ` on ${poolLabel(pool)}, ${plural(server.currentConnections, 'connection')}` +
+      ` (${server.currentProducers} producers, ${server.currentWorkers} workers, ${server.currentWaiting} waiting)`,
+  );
+  for (const line of [...serverLines(cli, pool), ...tubeTable(cli, snapshot.tubes)]) cli.print(line);
 }
 
 /** The beanstalkd-tool style table; a tube with buried jobs stands out in red. */

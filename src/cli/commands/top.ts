@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { firstValueFrom, retry, take, timer, toArray } from 'rxjs';
 import { monitor } from '../../monitor/index.js';
-import type { MonitorSnapshot } from '../../monitor/index.js';
+import type { MonitorSnapshot, MonitorSource } from '../../monitor/index.js';
+import type { BeanstalkPool } from '../../pool/index.js';
 import type { Cli } from '../context.js';
 import { ExitCode, explain, usageError } from '../exit.js';
 import { parseIntervalMs, parseTube } from '../parse.js';
+import { downNote, poolLabel } from '../pool-view.js';
 import type { Act } from '../program.js';
 import { SORT_KEYS, SPARK_WIDTH, renderFrame } from '../top/frame.js';
 import type { SortKey } from '../top/frame.js';
@@ -35,11 +37,14 @@ export function registerTop(program: Command, act: Act): void {
 Keys: s sorts by the next key, q (or Ctrl-C) quits. Rates are per second, from the
 server's counters between two samples; per tube, beanstalkd counts only puts and
 deletes. The sparkline shows each tube's ready count over the last ${SPARK_WIDTH} samples.
+With several servers (--url repeated, or BEANSTALKD_URL with commas) it shows their
+totals and names any server that is down.
 
 Examples:
   $ rxbs top
   $ rxbs top --sort buried --interval 500
-  $ rxbs top --once | head -20`,
+  $ rxbs top --once | head -20
+  $ rxbs top --url beanstalk://127.0.0.1:11300 --url beanstalk://127.0.0.1:11301`,
     )
     .action(act(top));
 }
@@ -62,19 +67,23 @@ function record(history: Map<string, number[]>, snapshot: MonitorSnapshot): void
 }
 
 async function top(cli: Cli, _args: [], options: TopOptions): Promise<number> {
-  // The first sample on a client that does not reconnect: a dead server is an error at once.
-  await firstValueFrom(cli.client().stats());
+  // Several servers are one pool, which probes a failed server again by itself.
+  const pool = cli.several ? cli.pool() : undefined;
+  // The first sample on a client that does not reconnect: a dead server is an error at once
+  // (for a pool: when every server is down).
+  await firstValueFrom((pool ?? cli.client()).stats());
   const history = new Map<string, number[]>();
   const monitorOptions = { intervalMs: options.interval, tubes: options.tube };
   if (options.once || !cli.interactive) {
     const snapshots = await firstValueFrom(
-      monitor(cli.client(), monitorOptions).pipe(take(options.once ? 2 : 1), toArray()),
+      monitor(pool ?? cli.client(), monitorOptions).pipe(take(options.once ? 2 : 1), toArray()),
     );
     for (const each of snapshots) record(history, each);
     const snapshot = snapshots[snapshots.length - 1];
     const frame = renderFrame({
-      url: cli.url,
+      url: pool ? poolLabel(pool) : cli.url,
       snapshot,
+      status: pool ? downNote(pool) : undefined,
       history,
       sort: options.sort,
       width: cli.io.stdout.columns ?? 120,
@@ -86,7 +95,7 @@ async function top(cli: Cli, _args: [], options: TopOptions): Promise<number> {
     for (const line of frame) cli.print(line.trimEnd());
     return ExitCode.ok;
   }
-  return live(cli, options, history, monitorOptions);
+  return live(cli, options, history, monitorOptions, pool);
 }
 
 async function live(
@@ -94,8 +103,14 @@ async function live(
   options: TopOptions,
   history: Map<string, number[]>,
   monitorOptions: { intervalMs: number; tubes?: string[] },
+  pool: BeanstalkPool | undefined,
 ): Promise<number> {
-  const client = cli.client(cli.url, { reconnect: true });
+  // cli.client() gives the same client each time for the same URL and options.
+  const client = () => cli.client(cli.url, { reconnect: true });
+  const source: MonitorSource = pool ?? client();
+  const where = pool ? cli.urls.join(', ') : cli.url;
+  /** The status line when nothing failed: for a pool, the servers that are down. */
+  const calm = () => (pool ? downNote(pool) : undefined);
   const screen = new LiveScreen(cli.io);
   let sort = options.sort;
   let latest: MonitorSnapshot | undefined;
@@ -104,7 +119,7 @@ async function live(
     if (!latest) return;
     screen.draw(
       renderFrame({
-        url: cli.url,
+        url: pool ? poolLabel(pool) : cli.url,
         snapshot: latest,
         history,
         sort,
@@ -118,11 +133,11 @@ async function live(
     );
   };
   return new Promise<number>((resolve) => {
-    const subscription = monitor(client, monitorOptions)
+    const subscription = monitor(source, monitorOptions)
       .pipe(
         retry({
           delay: (error: unknown) => {
-            status = `${explain(error, cli.url).message}; retrying`;
+            status = `${explain(error, where).message}; retrying`;
             draw();
             return timer(options.interval);
           },
@@ -130,14 +145,19 @@ async function live(
       )
       .subscribe((snapshot) => {
         latest = snapshot;
-        status = undefined;
+        status = calm();
         record(history, snapshot);
         draw();
       });
-    const stateSubscription = client.state$.subscribe((state) => {
-      status = state === 'reconnecting' ? `connection to ${cli.url} lost; reconnecting` : status;
-      draw();
-    });
+    const stateSubscription = pool
+      ? pool.state$.subscribe(() => {
+          status = calm();
+          draw();
+        })
+      : client().state$.subscribe((state) => {
+          status = state === 'reconnecting' ? `connection to ${cli.url} lost; reconnecting` : status;
+          draw();
+        });
     screen.start({
       onKey: (key) => {
         if (key === 's') {

@@ -2,8 +2,7 @@ import { InvalidArgumentError as UsageArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { startWebConsole } from '../web/index.js';
 import type { Cli } from '../context.js';
-import { usageError } from '../exit.js';
-import { checkUrl, parseIntervalMs } from '../parse.js';
+import { parseIntervalMs } from '../parse.js';
 import type { Act } from '../program.js';
 import { onInterrupt } from '../signals.js';
 
@@ -24,10 +23,6 @@ function parsePort(value: string): number {
 
 /** Registers `rxbs web`: the web console, until Ctrl-C. */
 export function registerWeb(program: Command, act: Act): void {
-  // --url is the program's option (commander keeps only the last value): every one given
-  // is collected here, so `rxbs web --url A --url B` shows both servers.
-  const urls: string[] = [];
-  program.on('option:url', (value: string) => urls.push(value));
   program
     .command('web')
     .description('a live console of the queues in the browser: counts, rates, peek, kick, pause, drain, move')
@@ -38,7 +33,7 @@ export function registerWeb(program: Command, act: Act): void {
     .addHelpText(
       'after',
       `
-Repeat --url to show several servers in one view. The page gets live counts pushed
+Repeat --url (or separate them with commas in BEANSTALKD_URL) to show several servers in one view. The page gets live counts pushed
 (Server-Sent Events) and posts actions back with a token; see the README's "Web console".
 
 Examples:
@@ -47,18 +42,9 @@ Examples:
   $ rxbs web --host 0.0.0.0            (prints a generated token; open the printed URL)`,
     )
     .action(
-      act((cli: Cli, _args: [], options: WebOptions) =>
-        web(cli, urls.length ? urls.map(serverUrl) : [cli.url], options),
-      ),
+      // Every --url given (collected by the program) or BEANSTALKD_URL's comma-separated list.
+      act((cli: Cli, _args: [], options: WebOptions) => web(cli, [...cli.urls], options)),
     );
-}
-
-function serverUrl(url: string): string {
-  try {
-    return checkUrl(url.trim());
-  } catch (error) {
-    throw usageError((error as Error).message);
-  }
 }
 
 async function web(cli: Cli, urls: string[], options: WebOptions): Promise<void> {
