@@ -1,7 +1,7 @@
 // Builds dist/esm and dist/cjs from the same sources, each with its own
 // package.json so Node picks the right module format inside each folder.
 const { execFileSync } = require('node:child_process');
-const { rmSync, writeFileSync } = require('node:fs');
+const { cpSync, rmSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
@@ -18,4 +18,6 @@ for (const { dir, type, args } of builds) {
     stdio: 'inherit',
   });
   writeFileSync(path.join(root, dir, 'package.json'), JSON.stringify({ type }) + '\n');
+  // The web console's page is plain files, served as they are: tsc does not copy them.
+  cpSync(path.join(root, 'src/cli/web/assets'), path.join(root, dir, 'cli/web/assets'), { recursive: true });
 }

@@ -18,3 +18,4 @@ export * from './worker/index.js';
 export type { ConnectionObserver, CommandInfo } from './connection/observer.js';
 export type { CommandSink } from './connection/pending.js';
 export * from './pool/index.js';
+export * from './monitor/index.js';

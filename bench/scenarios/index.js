@@ -14,4 +14,6 @@ module.exports = [
   require('./writes-per-command'),
   ...require('./otel'),
   ...require('./pool'),
+  require('./tools').drain,
+  require('./tools').move,
 ];

@@ -143,8 +143,18 @@ export interface JobStats {
 /** Keys whose values stay strings (everything else numeric, `draining` boolean). */
 const STRING_KEYS = new Set(['version', 'id', 'hostname', 'os', 'platform', 'name', 'tube', 'state']);
 
+/** Keys seen so far, converted: a server sends the same few dozen keys in every stats body. Bounded. */
+const camelKeys = new Map<string, string>();
+
 /** `current-jobs-ready` → `currentJobsReady`. */
-export const camelCase = (key: string): string => key.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+export function camelCase(key: string): string {
+  let camel = camelKeys.get(key);
+  if (camel === undefined) {
+    camel = key.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    if (camelKeys.size < 256) camelKeys.set(key, camel);
+  }
+  return camel;
+}
 
 /** Strips one pair of double quotes, as beanstalkd 1.13 writes string values. */
 function unquote(value: string): string {
@@ -154,35 +164,64 @@ function unquote(value: string): string {
   return value;
 }
 
+function text(body: Uint8Array): string {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+}
+
+/** Each line of a stats body without its line end, skipping empty lines and `---`. */
+function forEachLine(body: Uint8Array, visit: (line: string) => void): void {
+  const all = text(body);
+  for (let start = 0; start < all.length;) {
+    let end = all.indexOf('\n', start);
+    if (end < 0) end = all.length;
+    const line = all.charCodeAt(end - 1) === 13 ? all.slice(start, end - 1) : all.slice(start, end);
+    start = end + 1;
+    if (line !== '' && line !== '---') visit(line);
+  }
+}
+
 function lines(body: Uint8Array): string[] {
-  return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-    .toString('utf8')
-    .split('\n')
-    .map((line) => line.replace(/\r$/, ''))
-    .filter((line) => line !== '' && line !== '---');
+  const out: string[] = [];
+  forEachLine(body, (line) => out.push(line));
+  return out;
 }
 
 /**
  * Reads a `key: value` stats body. Numbers become numbers, `draining` a boolean,
  * the string keys (and any value that is not a plain number) stay strings.
  * `id` is a number in job stats but a hex string in server stats: `numericId` says which.
+ * One pass over the text, no regular expression per line: drain and move read
+ * stats-job for every id they scan.
  */
 function decodeMap(body: Uint8Array, numericId: boolean): Record<string, number | string | boolean> {
   const out: Record<string, number | string | boolean> = {};
-  for (const line of lines(body)) {
+  forEachLine(body, (line) => {
     const colon = line.indexOf(':');
-    if (colon < 0) continue;
+    if (colon < 0) return;
     const key = line.slice(0, colon).trim();
     const raw = unquote(line.slice(colon + 1).trim());
     out[camelCase(key)] = convert(key, raw, numericId);
-  }
+  });
   return out;
+}
+
+/** True for `-?digits(.digits)?`, the numbers stats bodies carry. */
+function isPlainNumber(raw: string): boolean {
+  let i = raw.charCodeAt(0) === 45 ? 1 : 0;
+  const digitsFrom = i;
+  while (i < raw.length && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
+  if (i === digitsFrom) return false;
+  if (i === raw.length) return true;
+  if (raw.charCodeAt(i) !== 46) return false;
+  const fractionFrom = ++i;
+  while (i < raw.length && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
+  return i > fractionFrom && i === raw.length;
 }
 
 function convert(key: string, raw: string, numericId: boolean): number | string | boolean {
   if (key === 'draining') return raw === 'true';
   if (STRING_KEYS.has(key) && !(key === 'id' && numericId)) return raw;
-  return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+  return isPlainNumber(raw) ? Number(raw) : raw;
 }
 
 export const decodeServerStats = (body: Uint8Array): ServerStats => decodeMap(body, false) as unknown as ServerStats;
