@@ -16,6 +16,5 @@ export type { ParserOptions } from './protocol/parser.js';
 export type { Reply } from './protocol/reply.js';
 export * from './worker/index.js';
 export type { ConnectionObserver, CommandInfo } from './connection/observer.js';
-export type { CommandSink } from './connection/pending.js';
 export * from './pool/index.js';
 export * from './monitor/index.js';

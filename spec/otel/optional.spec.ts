@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMPTY, firstValueFrom, lastValueFrom } from 'rxjs';
-import type { CommandSink } from '../../src/index.js';
+import type { Observer } from 'rxjs';
 import { useBeanstalkd, freshTube } from '../helpers/setup.js';
 
 type Library = typeof import('../../src/index.js');
@@ -58,7 +58,7 @@ describe('@opentelemetry/api is optional', () => {
     const telemetry = openTelemetry();
     const bs = Beanstalk.connect(ctx.server.url, { telemetry });
     try {
-      const sink: CommandSink<number> = { next: () => undefined, error: () => undefined, complete: () => undefined };
+      const sink: Observer<number> = { next: () => undefined, error: () => undefined, complete: () => undefined };
       const observer = telemetry.client!(bs, { host: '127.0.0.1', port: ctx.server.port })!;
       expect(observer.command({ line: 'put 0 0 60 1', body: Buffer.from('x'), options: { use: 't' } }, sink, 'c')).toBe(
         sink,

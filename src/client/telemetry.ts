@@ -16,5 +16,14 @@ export interface Telemetry {
    * The worker's handling of one job from `tube`, from hand-out to settlement: `work()`
    * subscribes to what this returns in place of `handling` (e.g. inside a span's context).
    */
-  processJob?<E extends { readonly type: string }>(tube: string, job: Job, handling: Observable<E>): Observable<E>;
+  processJob?<
+    E extends {
+      /** The kind of worker event, e.g. `completed` or `failed`. */
+      readonly type: string;
+    },
+  >(
+    tube: string,
+    job: Job,
+    handling: Observable<E>,
+  ): Observable<E>;
 }

@@ -1,5 +1,5 @@
 import type { ConnectionState } from './connection.js';
-import type { CommandSink } from './pending.js';
+import type { Observer } from 'rxjs';
 
 /** What an observer learns of a command: its line, its body, and the tube or watch set it needs. */
 export interface CommandInfo {
@@ -7,6 +7,7 @@ export interface CommandInfo {
   readonly line: string;
   /** The body of a put. */
   readonly body: Buffer | undefined;
+  /** The tube state the command runs in, which the library sets up before writing it. */
   readonly options: {
     /** The tube a put, peek-ready or kick runs against. */
     readonly use?: string;
@@ -24,7 +25,7 @@ export interface ConnectionObserver {
    * A caller queued `command` on the connection named `connection`; the sink returned
    * receives the command's outcome in place of `sink` (and must pass it on).
    */
-  command<T>(command: CommandInfo, sink: CommandSink<T>, connection: string): CommandSink<T>;
+  command<T>(command: CommandInfo, sink: Observer<T>, connection: string): Observer<T>;
   /** The connection's state changed. */
   state?(state: ConnectionState, connection: string): void;
 }

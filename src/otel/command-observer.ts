@@ -2,7 +2,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, createContextKey } fro
 import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api';
 import type { CommandInfo, ConnectionObserver } from '../connection/observer.js';
 import type { ConnectionState } from '../connection/connection.js';
-import type { CommandSink } from '../connection/pending.js';
+import type { Observer } from 'rxjs';
 import * as C from './conventions.js';
 import type { Instruments } from './instruments.js';
 
@@ -41,7 +41,7 @@ export class CommandObserver implements ConnectionObserver {
         : { [C.ATTR_SERVER_ADDRESS]: server.host ?? '127.0.0.1', [C.ATTR_SERVER_PORT]: server.port ?? 11300 };
   }
 
-  command<T>(command: CommandInfo, sink: CommandSink<T>, connection: string): CommandSink<T> {
+  command<T>(command: CommandInfo, sink: Observer<T>, connection: string): Observer<T> {
     const tracing = this.instruments.tracing;
     if (!tracing && !this.instruments.metering) return sink; // no SDK: nothing to do
     const line = command.line;
@@ -129,11 +129,11 @@ export class CommandObserver implements ConnectionObserver {
 }
 
 /** Passes a command's outcome on, after ending its span and recording its metrics. */
-class ObservedSink<T> implements CommandSink<T> {
+class ObservedSink<T> implements Observer<T> {
   private done = false;
 
   constructor(
-    private readonly sink: CommandSink<T>,
+    private readonly sink: Observer<T>,
     private readonly observer: CommandObserver,
     private readonly kind: Kind,
     private readonly operation: string,

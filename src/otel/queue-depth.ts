@@ -19,7 +19,13 @@ export interface QueueDepthOptions {
    * Figures from elsewhere instead of polling, e.g. `monitor(client)`: subscribed at the first
    * collection, the latest snapshot is reported.
    */
-  readonly snapshots?: Observable<{ readonly tubes: readonly { readonly stats: TubeStats }[] }>;
+  readonly snapshots?: Observable<{
+    /** The tubes to report, as in a `monitor()` snapshot. */
+    readonly tubes: readonly {
+      /** The tube's `stats-tube` figures. */
+      readonly stats: TubeStats;
+    }[];
+  }>;
 }
 
 const STATES = [

@@ -3,7 +3,9 @@ import type { Link } from '@opentelemetry/api';
 
 /** The W3C trace context fields a JSON job may carry (as CloudEvents' distributed tracing extension names them). */
 export interface TraceContextFields {
+  /** The W3C `traceparent` header value: trace id, parent span id and flags. */
   readonly traceparent?: string;
+  /** The W3C `tracestate` header value: vendor data, when the active context has any. */
   readonly tracestate?: string;
 }
 

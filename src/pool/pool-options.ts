@@ -3,7 +3,14 @@ import type { ReconnectOptions } from '../connection/backoff.js';
 import type { PutOptions } from '../protocol/commands.js';
 
 /** A server of a pool: its URL, and optionally its weight (default 1) for puts and reserve lanes. */
-export type PoolServerSpec = string | { readonly url: string; readonly weight?: number };
+export type PoolServerSpec =
+  | string
+  | {
+      /** The server's address, e.g. `beanstalk://127.0.0.1:11300`. */
+      readonly url: string;
+      /** Its share of puts and reserve lanes, relative to the others. Default 1. */
+      readonly weight?: number;
+    };
 
 /** Options of `Beanstalk.pool`: those of one client (applied to every server) and the pool's own. */
 export interface PoolOptions extends Omit<

@@ -7,17 +7,21 @@ import type { ReconnectOptions } from '../connection/backoff.js';
 import { backoffDelay } from '../connection/backoff.js';
 import { ConnectionError } from '../protocol/errors.js';
 import type { JobStats, ServerStats } from '../protocol/stats.js';
-import type { Routable } from './routing.js';
 
 /** One pooled server's health: probing at first, then up or down (being probed again), closed at the end. */
 export type PoolServerState = 'connecting' | 'up' | 'down' | 'closed';
 
 /** A job from a pool: a plain Job that also says which server it lives on. */
-export type PoolJob = Job & { readonly server: PoolServer };
+export type PoolJob = Job & {
+  /** The server the job lives on; its id means something only there. */
+  readonly server: PoolServer;
+};
 
 /** A job id together with its server: ids are per server, so a pool never takes a bare number. */
 export interface JobRef {
+  /** The server that holds the job. */
   readonly server: PoolServer;
+  /** The job's id on that server. */
   readonly id: number;
 }
 
@@ -31,7 +35,7 @@ const PROVEN_AFTER_MS = 1000;
  * server whose probe answered is up, so a server that accepts connections and never
  * answers is never used: its probe fails within `commandTimeoutMs`.
  */
-export class PoolServer implements Routable {
+export class PoolServer {
   private readonly stateSubject = new BehaviorSubject<PoolServerState>('connecting');
   /** This server's health, for dashboards and alerts. */
   readonly state$: Observable<PoolServerState> = this.stateSubject.pipe(distinctUntilChanged());
@@ -46,6 +50,7 @@ export class PoolServer implements Routable {
   private attempts = 0;
   private started = false;
 
+  /** @internal Servers are made by `Beanstalk.pool`, never by user code. */
   constructor(
     /** The server's address, as given to the pool. */
     readonly url: string,

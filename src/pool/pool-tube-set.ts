@@ -16,8 +16,10 @@ import { spreadLanes } from './routing.js';
  * and their methods (delete, release, bury, touch) go to the lane that reserved them.
  */
 export class PoolTubeSet {
+  /** The watched tubes, in the order given. */
   readonly tubes: readonly string[];
 
+  /** @internal Tube sets come from `BeanstalkPool.watch()`, never from user code. */
   constructor(
     private readonly servers: readonly PoolServer[],
     tubes: readonly string[],

@@ -21,8 +21,10 @@ export class PoolTube {
   /** Where the next kick starts, so repeated small kicks reach every server. */
   private kickStart = 0;
 
+  /** @internal Tubes come from `BeanstalkPool.tube()`, never from user code. */
   constructor(
     private readonly pool: PoolTubeOwner,
+    /** The tube's name, the same on every server. */
     readonly name: string,
   ) {}
 

@@ -2,7 +2,9 @@
 export interface Routable {
   /** Stable identity on the hash ring (the server's URL), so list order does not move keys. */
   readonly url: string;
+  /** Its share of picks and of ring points, relative to the others. */
   readonly weight: number;
+  /** Whether it takes work now; a server that is down is skipped. */
   readonly up: boolean;
 }
 

@@ -4,7 +4,9 @@ type StatsValue = number | string | boolean;
 
 /** One server's part of a pooled query: its answer, or why there is none. */
 export interface ServerAnswer<T> {
+  /** The server asked. */
   readonly server: PoolServer;
+  /** Its health when the query ran. */
   readonly state: PoolServerState;
   /** The server's own answer, when it gave one. */
   readonly value?: T;
@@ -14,7 +16,9 @@ export interface ServerAnswer<T> {
 
 /** Pooled stats: the sum over the servers that answered, and each server's own part. */
 export interface PooledStats<T> {
+  /** The answers that came back, added up (`max-job-size` is the smallest, `uptime` the youngest, `pause` the longest). */
   readonly total: T;
+  /** Every server's own part, answered or not, in the pool's order. */
   readonly servers: readonly ServerAnswer<T>[];
 }
 

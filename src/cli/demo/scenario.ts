@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Subject,
   catchError,
@@ -28,6 +29,8 @@ export interface DemoState {
   doneFirstTry: number;
   doneAfterRetry: number;
   buried: number;
+  /** Jobs still being worked when the grace period after the stop ran out (back to ready on the server). */
+  abandoned: number;
   /** Handler runs, failed ones included; and of those, the runs of jobs done after a retry, and of buried jobs. */
   attempts: number;
   retryAttempts: number;
@@ -75,6 +78,7 @@ export async function runScenario(bs: Beanstalk, tubeName: string, total: number
     doneFirstTry: 0,
     doneAfterRetry: 0,
     buried: 0,
+    abandoned: 0,
     attempts: 0,
     retryAttempts: 0,
     buriedAttempts: 0,
@@ -122,21 +126,18 @@ export async function runScenario(bs: Beanstalk, tubeName: string, total: number
     ),
   );
 
-  // Worker: the tries per job are counted here only to make some jobs fail on purpose;
-  // the worker itself counts attempts from the server's `releases`.
-  const tries = new Map<number, number>();
+  // Worker: the handler's context says which attempt this is (counted by the worker from the
+  // server's `releases`), which decides whether a flaky job fails on purpose.
   const lastAttempt = new Map<number, number>();
   const stop$ = new Subject<void>();
   const worker = lastValueFrom(
     work({
       client: bs,
       tubes: {
-        [tubeName]: async (job) => {
+        [tubeName]: async (job, { attempt, signal }) => {
           const { ms, fails } = job.json<Invoice>();
-          const attempt = (tries.get(job.id) ?? 0) + 1;
-          tries.set(job.id, attempt);
           state.attempts++;
-          await new Promise((resolve) => setTimeout(resolve, ms));
+          await sleep(ms, undefined, { signal }); // given up if the job is abandoned
           if (fails === 'always') throw new Error('customer record missing');
           if (fails === 'once' && attempt === 1) throw new Error('PDF renderer busy');
           return attempt;
@@ -190,6 +191,17 @@ function record(state: DemoState, event: WorkerEvent, view: DemoView, lastAttemp
     case 'settle-failed':
       view.note(`${id} could not be settled: ${String(event.error)}`);
       break;
+    case 'abandoned':
+      state.abandoned++;
+      view.note(`${id} abandoned: still running when the grace period ran out, back to ready`);
+      break;
+    case 'reserved':
+    case 'touched':
+      break;
+    default: {
+      const unknown: never = event; // a new kind of event must be counted here
+      view.note(`${id}: ${(unknown as WorkerEvent).type}`);
+    }
   }
   view.update(state);
 }

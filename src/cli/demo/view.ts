@@ -146,6 +146,7 @@ export function summary(s: DemoState, tube: string, seconds: number, p: Paint): 
         `${server.ready} ready, ${server.reserved} reserved ${check}`,
       ` at most ${s.peakReserved} reserved at once in the samples (${s.lanes} lanes); ` +
         `${s.total} jobs in ${seconds.toFixed(1)} s`,
+      ...(s.abandoned > 0 ? [` ${s.abandoned} abandoned at the stop: back to ready on the server`] : []),
     ].join('\n'),
   };
 }
