@@ -8,6 +8,13 @@ import { builtCli, runCli } from '../helpers/cli.js';
 import { rawCounter, rawJobStats } from '../helpers/raw.js';
 import { freshTube, maybe, useBeanstalkd } from '../helpers/setup.js';
 
+/**
+ * A test here starts up to 16 rxbs processes one after the other: 0.4 s each on an idle
+ * machine, several seconds on a loaded 2-core one, so jest's 30 s default is too short.
+ * Each run is still bounded on its own (runCli kills it after 20 s).
+ */
+jest.setTimeout(120000);
+
 describe('rxbs commands, run as a separate process against a real beanstalkd', () => {
   const env = useBeanstalkd();
   let bs: Beanstalk;

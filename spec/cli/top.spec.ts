@@ -4,13 +4,20 @@ import { Beanstalk } from '../../src/index.js';
 import { builtCli, runCli } from '../helpers/cli.js';
 import { freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
 
+/** Runs tmux commands against one tmux server. */
+type Tmux = (...args: string[]) => string;
+
 /**
  * tmux on a socket of our own, so no user session is touched; a fresh one per test, as a
- * server just killed may still be exiting when the next test starts one.
+ * server just killed may still be exiting when the next test starts one. Each test keeps
+ * its own runner: with one shared socket name, a test that overran its timeout killed the
+ * next test's server from its `finally` ("server exited unexpectedly").
  */
-let tmuxSocket = '';
-const newTmuxSocket = () => (tmuxSocket = `rxbs-spec-${process.pid}-${Date.now()}`);
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', tmuxSocket, ...args], { encoding: 'utf8' });
+let tmuxSockets = 0;
+function newTmux(): Tmux {
+  const socket = `rxbs-spec-${process.pid}-${Date.now()}-${++tmuxSockets}`;
+  return (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+}
 /** .ci/run installs tmux; the terminal specs are skipped only on a machine without it. */
 const hasTmux = (() => {
   try {
@@ -21,7 +28,10 @@ const hasTmux = (() => {
   }
 })();
 
-async function screenUntil(predicate: (screen: string) => boolean, timeoutMs = 15000): Promise<string> {
+/** How long a terminal test may take: five screens of up to 15 s each on a loaded machine. */
+const TERMINAL_TEST_MS = 120000;
+
+async function screenUntil(tmux: Tmux, predicate: (screen: string) => boolean, timeoutMs = 15000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let screen = '';
   while (Date.now() < deadline) {
@@ -74,10 +84,10 @@ describe('rxbs top', () => {
       const tube = freshTube('live');
       await firstValueFrom(bs.tube(tube).put('one'));
       const command = `${process.execPath} ${builtCli()} --url ${env.server.url} top --interval 200; echo "rxbs exited with $?"; sleep 60`;
-      newTmuxSocket();
+      const tmux = newTmux();
       tmux('new-session', '-d', '-s', 'top', '-x', '120', '-y', '30', command);
       try {
-        let screen = await screenUntil((s) => s.includes(tube));
+        let screen = await screenUntil(tmux, (s) => s.includes(tube));
         expect(screen).toMatch(/^rxbs top {2}beanstalk:\/\/127\.0\.0\.1:\d+ {2}beanstalkd/m);
         expect(screen).toContain('sorted by ready');
         expect(screen).toContain('s: sort   q: quit');
@@ -85,17 +95,17 @@ describe('rxbs top', () => {
 
         // Live: a put shows up without doing anything in the terminal.
         await firstValueFrom(bs.tube(tube).put('two'));
-        screen = await screenUntil((s) => new RegExp(`^${tube}\\s+2\\s+0`, 'm').test(s));
+        screen = await screenUntil(tmux, (s) => new RegExp(`^${tube}\\s+2\\s+0`, 'm').test(s));
 
         tmux('send-keys', '-t', 'top', 's');
-        await screenUntil((s) => s.includes('sorted by reserved'));
+        await screenUntil(tmux, (s) => s.includes('sorted by reserved'));
 
         tmux('resize-window', '-t', 'top', '-x', '60', '-y', '12');
-        screen = await screenUntil((s) => s.split('\n')[0].length <= 60 && s.includes('sorted by reserved'));
+        screen = await screenUntil(tmux, (s) => s.split('\n')[0].length <= 60 && s.includes('sorted by reserved'));
         expect(screen.split('\n').every((line) => line.length <= 60)).toBe(true);
 
         tmux('send-keys', '-t', 'top', 'q');
-        screen = await screenUntil((s) => s.includes('rxbs exited with'));
+        screen = await screenUntil(tmux, (s) => s.includes('rxbs exited with'));
         expect(screen).toContain('rxbs exited with 0');
         // The alternate screen is gone: the frame no longer shows.
         expect(screen).not.toContain('sorted by');
@@ -103,24 +113,30 @@ describe('rxbs top', () => {
         tmux('kill-server');
       }
     },
+    TERMINAL_TEST_MS,
   );
 
-  (hasTmux ? it : it.skip)('drain asks for confirmation on a terminal', async () => {
-    const tube = freshTube('ask');
-    for (let i = 0; i < 20; i++) await firstValueFrom(bs.tube(tube).put(`job ${i}`));
-    const command = `${process.execPath} ${builtCli()} --url ${env.server.url} drain ${tube}; echo "rxbs exited with $?"; sleep 60`;
-    newTmuxSocket();
-    tmux('new-session', '-d', '-s', 'top', '-x', '120', '-y', '30', command);
-    try {
-      await screenUntil(
-        (s) => s.includes(`Delete 20 jobs (20 ready, 0 delayed, 0 buried) from tube ${tube}`) && s.includes('[y/N]'),
-      );
-      tmux('send-keys', '-t', 'top', 'y', 'Enter');
-      const screen = await screenUntil((s) => s.includes('rxbs exited with'));
-      expect(screen).toContain(`deleted 20 jobs from tube ${tube} (20 ready, 0 delayed, 0 buried)`);
-      expect(screen).toContain('rxbs exited with 0');
-    } finally {
-      tmux('kill-server');
-    }
-  });
+  (hasTmux ? it : it.skip)(
+    'drain asks for confirmation on a terminal',
+    async () => {
+      const tube = freshTube('ask');
+      for (let i = 0; i < 20; i++) await firstValueFrom(bs.tube(tube).put(`job ${i}`));
+      const command = `${process.execPath} ${builtCli()} --url ${env.server.url} drain ${tube}; echo "rxbs exited with $?"; sleep 60`;
+      const tmux = newTmux();
+      tmux('new-session', '-d', '-s', 'top', '-x', '120', '-y', '30', command);
+      try {
+        await screenUntil(
+          tmux,
+          (s) => s.includes(`Delete 20 jobs (20 ready, 0 delayed, 0 buried) from tube ${tube}`) && s.includes('[y/N]'),
+        );
+        tmux('send-keys', '-t', 'top', 'y', 'Enter');
+        const screen = await screenUntil(tmux, (s) => s.includes('rxbs exited with'));
+        expect(screen).toContain(`deleted 20 jobs from tube ${tube} (20 ready, 0 delayed, 0 buried)`);
+        expect(screen).toContain('rxbs exited with 0');
+      } finally {
+        tmux('kill-server');
+      }
+    },
+    TERMINAL_TEST_MS,
+  );
 });

@@ -1,4 +1,16 @@
-import { Subject, concatMap, firstValueFrom, forkJoin, lastValueFrom, map, mergeMap, take, timer, toArray } from 'rxjs';
+import {
+  Subject,
+  concatMap,
+  firstValueFrom,
+  forkJoin,
+  lastValueFrom,
+  map,
+  mergeMap,
+  take,
+  tap,
+  timer,
+  toArray,
+} from 'rxjs';
 import { Beanstalk, InvalidArgumentError } from '../../src/index.js';
 import type { Job } from '../../src/index.js';
 import { rawCounter, rawJobStats, rawStats } from '../helpers/raw.js';
@@ -138,12 +150,18 @@ describe('reserve streams on lanes', () => {
   test('until: stops reserving, waits for held jobs to settle, then completes', async () => {
     const tube = freshTube();
     await fill(tube, 5);
-    const stop = timer(30);
+    // Stop once both lanes hold a job (a fixed timer(30) fired before the lanes had reserved
+    // anything on a loaded machine); each job is held 100 ms more, so the stop comes mid-job.
+    const stop = new Subject<void>();
+    let held = 0;
     const done = await lastValueFrom(
       bs
         .watch(tube)
         .reserve({ concurrency: 2, until: stop })
         .pipe(
+          tap(() => {
+            if (++held === 2) stop.next();
+          }),
           mergeMap(
             (job) =>
               timer(100).pipe(
