@@ -7,8 +7,9 @@
  */
 import { Beanstalk } from 'rx-beanstalk';
 import type { Job } from 'rx-beanstalk';
-import { concatMap, defer, fromEvent, lastValueFrom, map, merge, mergeMap, tap, toArray } from 'rxjs';
+import { concatMap, defer, lastValueFrom, map, mergeMap, tap, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
+import { runFromCommandLine, stopSignal } from './run.js';
 
 export const TUBE = 'thumbnails';
 
@@ -65,7 +66,7 @@ export async function main(
   log: (line: string) => void = console.log,
 ): Promise<Outcome[]> {
   const bs = Beanstalk.connect(url, { name: 'thumbnails' });
-  const stop = until ?? merge(fromEvent(process, 'SIGTERM'), fromEvent(process, 'SIGINT'));
+  const stop = until ?? stopSignal();
   try {
     await lastValueFrom(requestThumbnail(bs, { image: 'cat.png', width: 200 }));
     await lastValueFrom(requestThumbnail(bs, { image: 'dog.png', width: 64 }));
@@ -88,10 +89,4 @@ export async function main(
   }
 }
 
-if (require.main === module) {
-  const url = process.argv[2] ?? process.env.BEANSTALKD_URL ?? 'beanstalk://127.0.0.1:11300';
-  main(url).catch((error: unknown) => {
-    console.error(String(error));
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runFromCommandLine(main);

@@ -6,8 +6,9 @@
  *   npx tsx examples/ordered-consumer.ts [beanstalk://127.0.0.1:11300]
  */
 import { Beanstalk } from 'rx-beanstalk';
-import { concatMap, defer, fromEvent, lastValueFrom, map, merge, tap, toArray } from 'rxjs';
+import { concatMap, defer, lastValueFrom, map, tap, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
+import { runFromCommandLine, stopSignal } from './run.js';
 
 export const TUBE = 'ledger';
 
@@ -42,7 +43,7 @@ export async function main(
   log: (line: string) => void = console.log,
 ): Promise<number[]> {
   const bs = Beanstalk.connect(url, { name: 'ledger' });
-  const stop = until ?? merge(fromEvent(process, 'SIGTERM'), fromEvent(process, 'SIGINT'));
+  const stop = until ?? stopSignal();
   try {
     return await lastValueFrom(
       applyInOrder(bs, stop).pipe(
@@ -56,12 +57,5 @@ export async function main(
 }
 
 if (require.main === module) {
-  const url = process.argv[2] ?? process.env.BEANSTALKD_URL ?? 'beanstalk://127.0.0.1:11300';
-  main(url).then(
-    (balances) => console.log(`applied ${balances.length} entries`),
-    (error: unknown) => {
-      console.error(String(error));
-      process.exitCode = 1;
-    },
-  );
+  runFromCommandLine(main, (balances) => console.log(`applied ${balances.length} entries`));
 }
