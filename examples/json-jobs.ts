@@ -62,18 +62,17 @@ export function makeThumbnails(bs: Beanstalk, until?: Observable<unknown>): Obse
 /** Puts two good jobs and two bad ones, then works the tube until `until` emits (default: SIGTERM or SIGINT). */
 export async function main(
   url: string,
-  until?: Observable<unknown>,
+  until: Observable<unknown> = stopSignal(),
   log: (line: string) => void = console.log,
 ): Promise<Outcome[]> {
   const bs = Beanstalk.connect(url, { name: 'thumbnails' });
-  const stop = until ?? stopSignal();
   try {
     await lastValueFrom(requestThumbnail(bs, { image: 'cat.png', width: 200 }));
     await lastValueFrom(requestThumbnail(bs, { image: 'dog.png', width: 64 }));
     await lastValueFrom(bs.tube(TUBE).put('{"image": "broken.png", "width": '));
     await lastValueFrom(bs.tube(TUBE).putJson({ image: 'huge.png', width: 'wide' }));
     return await lastValueFrom(
-      makeThumbnails(bs, stop).pipe(
+      makeThumbnails(bs, until).pipe(
         tap((outcome) =>
           log(
             'made' in outcome

@@ -39,14 +39,13 @@ export function applyInOrder(bs: Beanstalk, until?: Observable<unknown>): Observ
 /** Applies entries until `until` emits (default: SIGTERM or SIGINT); resolves with the balances seen. */
 export async function main(
   url: string,
-  until?: Observable<unknown>,
+  until: Observable<unknown> = stopSignal(),
   log: (line: string) => void = console.log,
 ): Promise<number[]> {
   const bs = Beanstalk.connect(url, { name: 'ledger' });
-  const stop = until ?? stopSignal();
   try {
     return await lastValueFrom(
-      applyInOrder(bs, stop).pipe(
+      applyInOrder(bs, until).pipe(
         tap((balance) => log(`balance: ${balance}`)),
         toArray(),
       ),
