@@ -8,20 +8,9 @@
  */
 import { Beanstalk } from 'rx-beanstalk';
 import type { Job } from 'rx-beanstalk';
-import {
-  bufferTime,
-  concatMap,
-  filter,
-  forkJoin,
-  from,
-  fromEvent,
-  lastValueFrom,
-  map,
-  merge,
-  tap,
-  toArray,
-} from 'rxjs';
+import { bufferTime, concatMap, filter, forkJoin, from, lastValueFrom, map, tap, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
+import { runFromCommandLine, stopSignal } from './run.js';
 
 export const TUBE = 'page-views';
 
@@ -64,7 +53,7 @@ export async function main(
   options: BatchOptions & { log?: (line: string) => void } = {},
 ): Promise<number[][]> {
   const bs = Beanstalk.connect(url, { name: 'batch-consumer' });
-  const until = options.until ?? merge(fromEvent(process, 'SIGTERM'), fromEvent(process, 'SIGINT'));
+  const until = options.until ?? stopSignal();
   const log = options.log ?? console.log;
   try {
     return await lastValueFrom(
@@ -78,10 +67,4 @@ export async function main(
   }
 }
 
-if (require.main === module) {
-  const url = process.argv[2] ?? process.env.BEANSTALKD_URL ?? 'beanstalk://127.0.0.1:11300';
-  main(url).catch((error: unknown) => {
-    console.error(String(error));
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runFromCommandLine(main);

@@ -7,8 +7,9 @@
  */
 import { Beanstalk } from 'rx-beanstalk';
 import type { Job } from 'rx-beanstalk';
-import { concatMap, defer, fromEvent, lastValueFrom, map, merge, mergeMap, tap, toArray } from 'rxjs';
+import { concatMap, defer, lastValueFrom, map, mergeMap, tap, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
+import { runFromCommandLine, stopSignal } from './run.js';
 
 export const TUBE = 'thumbnails';
 
@@ -61,18 +62,17 @@ export function makeThumbnails(bs: Beanstalk, until?: Observable<unknown>): Obse
 /** Puts two good jobs and two bad ones, then works the tube until `until` emits (default: SIGTERM or SIGINT). */
 export async function main(
   url: string,
-  until?: Observable<unknown>,
+  until: Observable<unknown> = stopSignal(),
   log: (line: string) => void = console.log,
 ): Promise<Outcome[]> {
   const bs = Beanstalk.connect(url, { name: 'thumbnails' });
-  const stop = until ?? merge(fromEvent(process, 'SIGTERM'), fromEvent(process, 'SIGINT'));
   try {
     await lastValueFrom(requestThumbnail(bs, { image: 'cat.png', width: 200 }));
     await lastValueFrom(requestThumbnail(bs, { image: 'dog.png', width: 64 }));
     await lastValueFrom(bs.tube(TUBE).put('{"image": "broken.png", "width": '));
     await lastValueFrom(bs.tube(TUBE).putJson({ image: 'huge.png', width: 'wide' }));
     return await lastValueFrom(
-      makeThumbnails(bs, stop).pipe(
+      makeThumbnails(bs, until).pipe(
         tap((outcome) =>
           log(
             'made' in outcome
@@ -88,10 +88,4 @@ export async function main(
   }
 }
 
-if (require.main === module) {
-  const url = process.argv[2] ?? process.env.BEANSTALKD_URL ?? 'beanstalk://127.0.0.1:11300';
-  main(url).catch((error: unknown) => {
-    console.error(String(error));
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runFromCommandLine(main);

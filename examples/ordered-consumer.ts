@@ -6,8 +6,9 @@
  *   npx tsx examples/ordered-consumer.ts [beanstalk://127.0.0.1:11300]
  */
 import { Beanstalk } from 'rx-beanstalk';
-import { concatMap, defer, fromEvent, lastValueFrom, map, merge, tap, toArray } from 'rxjs';
+import { concatMap, defer, lastValueFrom, map, tap, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
+import { runFromCommandLine, stopSignal } from './run.js';
 
 export const TUBE = 'ledger';
 
@@ -38,14 +39,13 @@ export function applyInOrder(bs: Beanstalk, until?: Observable<unknown>): Observ
 /** Applies entries until `until` emits (default: SIGTERM or SIGINT); resolves with the balances seen. */
 export async function main(
   url: string,
-  until?: Observable<unknown>,
+  until: Observable<unknown> = stopSignal(),
   log: (line: string) => void = console.log,
 ): Promise<number[]> {
   const bs = Beanstalk.connect(url, { name: 'ledger' });
-  const stop = until ?? merge(fromEvent(process, 'SIGTERM'), fromEvent(process, 'SIGINT'));
   try {
     return await lastValueFrom(
-      applyInOrder(bs, stop).pipe(
+      applyInOrder(bs, until).pipe(
         tap((balance) => log(`balance: ${balance}`)),
         toArray(),
       ),
@@ -56,12 +56,5 @@ export async function main(
 }
 
 if (require.main === module) {
-  const url = process.argv[2] ?? process.env.BEANSTALKD_URL ?? 'beanstalk://127.0.0.1:11300';
-  main(url).then(
-    (balances) => console.log(`applied ${balances.length} entries`),
-    (error: unknown) => {
-      console.error(String(error));
-      process.exitCode = 1;
-    },
-  );
+  runFromCommandLine(main, (balances) => console.log(`applied ${balances.length} entries`));
 }

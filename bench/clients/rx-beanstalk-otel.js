@@ -2,13 +2,13 @@
 // rx-beanstalk with `telemetry: openTelemetry()` (rx-beanstalk/otel) and no OpenTelemetry
 // SDK registered: what the instrumentation costs when it is switched on but nobody listens.
 // Only the otel-* scenarios run it, each run paired with plain rx-beanstalk. Its put and
-// consume are those of ./rx-beanstalk.js line for line, so the pair differs only in telemetry.
+// consume are those of ./rx-beanstalk.js (its clientAdapter), so the pair differs only in telemetry.
 //
 // BENCH_RX_OTEL_DIST picks the build with the otel entry point (default: the root's
 // dist/cjs); BENCH_RX_DIST may point plain rx-beanstalk at an older build, so the pair then
 // compares that build without telemetry with this one with it.
 const path = require('path');
-const progress = require('../progress');
+const { clientAdapter } = require('./rx-beanstalk');
 
 const DIST = path.resolve(process.env.BENCH_RX_OTEL_DIST || path.join(__dirname, '../../dist/cjs/index.js'));
 const OTEL = path.join(path.dirname(DIST), 'otel/index.js');
@@ -27,30 +27,7 @@ async function open(port) {
   const { Beanstalk } = require(DIST);
   const telemetry = require(OTEL).openTelemetry();
   const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`, { telemetry });
-  const putOptions = { priority: 0, delay: 0, ttr: 60 };
-  return {
-    bs,
-    put: (body, cb) => {
-      bs.put(body, putOptions).subscribe({ next: (id) => cb(null, id), error: (err) => cb(err) });
-    },
-    consume: (n, concurrency) => new Promise((resolve) => {
-      const { Subject } = require('rxjs');
-      const stop = new Subject();
-      let deleted = 0, errors = 0, stopped = false;
-      const check = () => {
-        if (!stopped && deleted + errors >= n) { stopped = true; stop.next(); }
-      };
-      bs.watch('default').reserve({ concurrency, until: stop }).subscribe({
-        next: (job) => job.delete().subscribe({
-          complete: () => { deleted++; progress.done++; check(); },
-          error: () => { errors++; check(); },
-        }),
-        error: () => { errors = Math.max(errors, n - deleted); resolve({ deleted, errors }); },
-        complete: () => resolve({ deleted, errors }),
-      });
-    }),
-    close: () => bs.close(),
-  };
+  return { bs, ...clientAdapter(bs) };
 }
 
 module.exports = {

@@ -31,15 +31,16 @@ function reserveUnavailable() {
   return null;
 }
 
-/** `reserveOptions` go to every reserve stream (e.g. `{ connections: 1 }`). */
-async function open(port, reserveOptions = {}) {
-  const { Beanstalk } = load();
-  const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`);
+/**
+ * put/consume/close over a connected client (a Beanstalk or a pool), shared by every
+ * rx-beanstalk adapter so they differ only in how the client is made. `idOf` turns what
+ * put() emits into the job id; `reserveOptions` go to every reserve stream.
+ */
+function clientAdapter(client, { reserveOptions = {}, idOf = (id) => id } = {}) {
   const putOptions = { priority: 0, delay: 0, ttr: 60 };
   return {
-    bs,
     put: (body, cb) => {
-      bs.put(body, putOptions).subscribe({ next: (id) => cb(null, id), error: (err) => cb(err) });
+      client.put(body, putOptions).subscribe({ next: (value) => cb(null, idOf(value)), error: (err) => cb(err) });
     },
     /**
      * Reserve+delete `n` jobs on `concurrency` lanes; resolves { deleted, errors } once the
@@ -52,7 +53,7 @@ async function open(port, reserveOptions = {}) {
       const check = () => {
         if (!stopped && deleted + errors >= n) { stopped = true; stop.next(); }
       };
-      bs.watch('default').reserve({ concurrency, ...reserveOptions, until: stop }).subscribe({
+      client.watch('default').reserve({ concurrency, ...reserveOptions, until: stop }).subscribe({
         next: (job) => job.delete().subscribe({
           complete: () => { deleted++; progress.done++; check(); },
           error: () => { errors++; check(); },
@@ -61,8 +62,15 @@ async function open(port, reserveOptions = {}) {
         complete: () => resolve({ deleted, errors }),
       });
     }),
-    close: () => bs.close(),
+    close: () => client.close(),
   };
+}
+
+/** `reserveOptions` go to every reserve stream (e.g. `{ connections: 1 }`). */
+async function open(port, reserveOptions = {}) {
+  const { Beanstalk } = load();
+  const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`);
+  return { bs, ...clientAdapter(bs, { reserveOptions }) };
 }
 
 /**
@@ -72,35 +80,9 @@ async function open(port, reserveOptions = {}) {
 async function openPool(ports) {
   const { Beanstalk } = load();
   const pool = Beanstalk.pool(ports.map((port) => `beanstalk://127.0.0.1:${port}`));
-  const putOptions = { priority: 0, delay: 0, ttr: 60 };
   const perServer = ports.map(() => 0);
-  return {
-    pool,
-    perServer,
-    put: (body, cb) => {
-      pool.put(body, putOptions).subscribe({
-        next: (ref) => { perServer[ref.server.index]++; cb(null, ref.id); },
-        error: (err) => cb(err),
-      });
-    },
-    consume: (n, concurrency) => new Promise((resolve) => {
-      const { Subject } = require('rxjs');
-      const stop = new Subject();
-      let deleted = 0, errors = 0, stopped = false;
-      const check = () => {
-        if (!stopped && deleted + errors >= n) { stopped = true; stop.next(); }
-      };
-      pool.watch('default').reserve({ concurrency, until: stop }).subscribe({
-        next: (job) => job.delete().subscribe({
-          complete: () => { deleted++; progress.done++; check(); },
-          error: () => { errors++; check(); },
-        }),
-        error: () => { errors = Math.max(errors, n - deleted); resolve({ deleted, errors }); },
-        complete: () => resolve({ deleted, errors }),
-      });
-    }),
-    close: () => pool.close(),
-  };
+  const idOf = (ref) => { perServer[ref.server.index]++; return ref.id; };
+  return { pool, perServer, ...clientAdapter(pool, { idOf }) };
 }
 
 module.exports = {
@@ -111,4 +93,5 @@ module.exports = {
   reserveUnavailable,
   open,
   openPool,
+  clientAdapter,
 };

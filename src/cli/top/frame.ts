@@ -28,32 +28,23 @@ export interface FrameState {
 /** Samples (and characters) per sparkline. */
 export const SPARK_WIDTH = 20;
 
-const sortValue = (tube: TubeSnapshot, key: SortKey): number | string => {
-  switch (key) {
-    case 'name':
-      return tube.name;
-    case 'ready':
-      return tube.stats.currentJobsReady;
-    case 'reserved':
-      return tube.stats.currentJobsReserved;
-    case 'delayed':
-      return tube.stats.currentJobsDelayed;
-    case 'buried':
-      return tube.stats.currentJobsBuried;
-    case 'waiting':
-      return tube.stats.currentWaiting;
-    case 'puts':
-      return tube.rates.puts;
-    case 'deletes':
-      return tube.rates.deletes;
-  }
+/** What each sort key compares: a tube's name, or one of its counts or rates. */
+const SORT_VALUE: Record<SortKey, (tube: TubeSnapshot) => number | string> = {
+  name: (tube) => tube.name,
+  ready: (tube) => tube.stats.currentJobsReady,
+  reserved: (tube) => tube.stats.currentJobsReserved,
+  delayed: (tube) => tube.stats.currentJobsDelayed,
+  buried: (tube) => tube.stats.currentJobsBuried,
+  waiting: (tube) => tube.stats.currentWaiting,
+  puts: (tube) => tube.rates.puts,
+  deletes: (tube) => tube.rates.deletes,
 };
 
 /** Tubes in display order: by name ascending, any count descending (ties by name). */
 export function sortTubes(tubes: readonly TubeSnapshot[], key: SortKey): TubeSnapshot[] {
   return [...tubes].sort((a, b) => {
-    const x = sortValue(a, key);
-    const y = sortValue(b, key);
+    const x = SORT_VALUE[key](a);
+    const y = SORT_VALUE[key](b);
     if (typeof x === 'number' && typeof y === 'number' && x !== y) return y - x;
     return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   });
