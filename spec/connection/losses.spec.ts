@@ -70,7 +70,9 @@ test('a blocking reserve is resent for as long as the connection reconnects (her
         throw error;
       },
     );
-  const worker = connect({ maxResends: 3 });
+  // Reconnecting after at least 150 ms (half the delay is fixed) leaves the server's "no
+  // reserve waiting" state visible between drops; at 10 ms the next reserve could arrive first.
+  const worker = connect({ maxResends: 3, reconnect: { initialDelayMs: 300, maxDelayMs: 300 } });
   const job = firstValueFrom(worker.send(commands.reserve([tube])));
   let error: unknown;
   job.catch((e: unknown) => (error = e));
