@@ -27,6 +27,12 @@ export interface JobRef {
   readonly id: number;
 }
 
+/** Makes a PoolServer; only `Beanstalk.pool` does. */
+export let createPoolServer: (url: string, index: number, weight: number, options: PoolServerOptions) => PoolServer;
+
+/** What every server of a pool is given: the client options and the back-off between probes. */
+type PoolServerOptions = BeanstalkOptions & { readonly retry?: ReconnectOptions };
+
 /** A server that stays up this long was good: its next failure starts the back-off afresh. */
 const PROVEN_AFTER_MS = 1000;
 
@@ -52,15 +58,18 @@ export class PoolServer {
   private attempts = 0;
   private started = false;
 
-  /** @internal Servers are made by `Beanstalk.pool`, never by user code. */
-  constructor(
+  static {
+    createPoolServer = (url, index, weight, options) => new PoolServer(url, index, weight, options);
+  }
+
+  private constructor(
     /** The server's address, as given to the pool. */
     readonly url: string,
     /** Its position in the pool's list. */
     readonly index: number,
     /** Its share of puts and of reserve lanes, relative to the others. */
     readonly weight: number,
-    private readonly options: BeanstalkOptions & { readonly retry?: ReconnectOptions },
+    private readonly options: PoolServerOptions,
   ) {}
 
   /** Names this server in errors: `<pool name>/<index>`. */

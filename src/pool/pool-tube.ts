@@ -16,13 +16,19 @@ export interface PoolTubeOwner {
   watch(...tubes: string[]): PoolTubeSet;
 }
 
+/** Makes a PoolTube; only the pool does (`BeanstalkPool.tube`). */
+export let createPoolTube: (pool: PoolTubeOwner, name: string) => PoolTube;
+
 /** One tube across every server of a pool: puts are routed, everything else fans out. */
 export class PoolTube {
   /** Where the next kick starts, so repeated small kicks reach every server. */
   private kickStart = 0;
 
-  /** @internal Tubes come from `BeanstalkPool.tube()`, never from user code. */
-  constructor(
+  static {
+    createPoolTube = (pool, name) => new PoolTube(pool, name);
+  }
+
+  private constructor(
     private readonly pool: PoolTubeOwner,
     /** The tube's name, the same on every server. */
     readonly name: string,

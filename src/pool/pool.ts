@@ -10,10 +10,13 @@ import { askAll, pooledStats } from './fan-out.js';
 import { POOL_COMMAND_TIMEOUT_MS } from './pool-options.js';
 import type { PoolOptions, PoolPutOptions, PoolServerSpec } from './pool-options.js';
 import type { Telemetry } from '../client/telemetry.js';
-import { PoolServer } from './pool-server.js';
+import { createPoolServer } from './pool-server.js';
+import type { PoolServer } from './pool-server.js';
 import type { JobRef, PoolJob, PoolServerState } from './pool-server.js';
-import { PoolTube } from './pool-tube.js';
-import { PoolTubeSet } from './pool-tube-set.js';
+import { createPoolTube } from './pool-tube.js';
+import type { PoolTube } from './pool-tube.js';
+import { createPoolTubeSet } from './pool-tube-set.js';
+import type { PoolTubeSet } from './pool-tube-set.js';
 import { HashRing, RoundRobin } from './routing.js';
 import type { PooledStats } from './stats-sum.js';
 
@@ -49,7 +52,7 @@ export class BeanstalkPool {
       if (!(weight > 0) || !Number.isFinite(weight)) {
         throw new InvalidArgumentError(`server weight must be a positive number, got ${weight} for ${url}`);
       }
-      return new PoolServer(url, index, weight, clientOptions);
+      return createPoolServer(url, index, weight, clientOptions);
     });
     this.roundRobin = new RoundRobin(this.servers);
     this.ring = new HashRing(this.servers);
@@ -97,14 +100,14 @@ export class BeanstalkPool {
 
   /** A named tube on every server: puts are routed, the rest fans out. */
   tube(name: string): PoolTube {
-    return new PoolTube(this, name);
+    return createPoolTube(this, name);
   }
 
   // ---- consuming ----
 
   /** Exactly these tubes on every server, for reserve streams and one-off reserves. */
   watch(...tubes: string[]): PoolTubeSet {
-    return new PoolTubeSet(this.servers, tubes);
+    return createPoolTubeSet(this.servers, tubes);
   }
 
   /** Reserves a job by its id on its server. */
@@ -190,16 +193,19 @@ export class BeanstalkPool {
         const server = key === undefined ? this.roundRobin.pick(tried) : this.ring.pick(key, tried);
         const client = server?.client;
         if (!server || !client) return subscriber.error(this.noServerError(tube, body, options));
-        inner = client.putCommand(tube, body, options).subscribe({
-          next: (id) => subscriber.next({ server, id }),
-          error: (error: unknown) => {
-            if (!(error instanceof ConnectionError) || error.mayHaveReachedServer) return subscriber.error(error);
-            server.reportFailure(client);
-            (tried ??= new Set()).add(server);
-            attempt();
-          },
-          complete: () => subscriber.complete(),
-        });
+        inner = client
+          .tube(tube)
+          .put(body, options)
+          .subscribe({
+            next: (id) => subscriber.next({ server, id }),
+            error: (error: unknown) => {
+              if (!(error instanceof ConnectionError) || error.mayHaveReachedServer) return subscriber.error(error);
+              server.reportFailure(client);
+              (tried ??= new Set()).add(server);
+              attempt();
+            },
+            complete: () => subscriber.complete(),
+          });
       };
       if (this.isClosed) subscriber.error(new ConnectionError('pool is closed'));
       else attempt();
