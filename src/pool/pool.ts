@@ -2,6 +2,8 @@ import { BehaviorSubject, Observable, Subject, map, merge, take, timer } from 'r
 import type { Subscription } from 'rxjs';
 import { awaitableFrom } from '../client/awaitable.js';
 import type { Awaitable } from '../client/awaitable.js';
+import { checkClientOptions } from '../client/options.js';
+import { parseAddress } from '../connection/address.js';
 import * as commands from '../protocol/commands.js';
 import { ConnectionError, InvalidArgumentError } from '../protocol/errors.js';
 import type { JobStats, ServerStats } from '../protocol/stats.js';
@@ -52,6 +54,10 @@ export class BeanstalkPool {
       if (!(weight > 0) || !Number.isFinite(weight)) {
         throw new InvalidArgumentError(`server weight must be a positive number, got ${weight} for ${url}`);
       }
+      // Checked here, as connect() checks one client's: a server's client is made only when
+      // it is first needed, and a bad option must not surface as a throw from a command.
+      checkClientOptions({ ...clientOptions, url, reconnect: options.retry });
+      parseAddress(url);
       return createPoolServer(url, index, weight, clientOptions);
     });
     this.roundRobin = new RoundRobin(this.servers);
