@@ -12,11 +12,12 @@ import type { ReserveStreamOptions } from '../client/reserve-stream.js';
 import type { ReserveOneOptions } from '../client/tube-set.js';
 import { BadReplyError, ConnectionError } from '../protocol/errors.js';
 import * as commands from '../protocol/commands.js';
-import type { PoolJob, PoolServer } from './pool-server.js';
+import type { PoolJob } from './pool-server.js';
+import type { ServerLink } from './server-link.js';
 import { spreadLanes } from './routing.js';
 
 /** Makes a PoolTubeSet; only the pool and its tubes do (`watch`). */
-export let createPoolTubeSet: (servers: readonly PoolServer[], tubes: readonly string[]) => PoolTubeSet;
+export let createPoolTubeSet: (servers: readonly ServerLink[], tubes: readonly string[]) => PoolTubeSet;
 
 /**
  * Exactly these tubes on every server of a pool, for reserving. Jobs carry their server,
@@ -31,7 +32,7 @@ export class PoolTubeSet {
   }
 
   private constructor(
-    private readonly servers: readonly PoolServer[],
+    private readonly servers: readonly ServerLink[],
     tubes: readonly string[],
   ) {
     this.tubes = Object.freeze([...tubes]);
@@ -93,7 +94,7 @@ export class PoolTubeSet {
   reserveOne(options: ReserveOneOptions = {}): Awaitable<PoolJob, PoolJob | undefined> {
     const reserve = new Observable<PoolJob>((subscriber) => {
       if (buildOrFail(() => this.validate(1, options.timeout), subscriber) === undefined) return undefined;
-      const reserveOn = (server: PoolServer, client: Beanstalk) =>
+      const reserveOn = (server: ServerLink, client: Beanstalk) =>
         this.reserveOn(server, client, client.watch(...this.tubes).reserveOne(options));
       const perServer = this.servers.map((server) =>
         options.timeout === undefined
@@ -108,7 +109,7 @@ export class PoolTubeSet {
   }
 
   /** Tags each job with its server; a lost server ends this part quietly and is marked down. */
-  private reserveOn(server: PoolServer, client: Beanstalk, jobs: Observable<Job>) {
+  private reserveOn(server: ServerLink, client: Beanstalk, jobs: Observable<Job>) {
     return jobs.pipe(
       map((job) => server.tag(job)),
       catchError((error: unknown) => {

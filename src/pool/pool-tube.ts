@@ -4,14 +4,16 @@ import type { Awaitable } from '../client/awaitable.js';
 import { checkUint32 } from '../protocol/validate.js';
 import type { TubeStats } from '../protocol/stats.js';
 import { findOnEvery, onEvery, pooledStats } from './fan-out.js';
-import type { JobRef, PoolJob, PoolServer } from './pool-server.js';
+import type { JobRef, PoolJob } from './pool-server.js';
+import type { ServerLink } from './server-link.js';
 import type { PoolTubeSet } from './pool-tube-set.js';
 import type { PooledStats } from './stats-sum.js';
 import type { PoolPutOptions } from './pool-options.js';
 
-/** What a PoolTube needs from its pool. */
+/** What a PoolTube needs from its pool (not part of the pool's public API). */
 export interface PoolTubeOwner {
-  readonly servers: readonly PoolServer[];
+  /** The pool's side of each server, in the pool's order. */
+  readonly servers: readonly ServerLink[];
   putTo(tube: string, body: string | Uint8Array, options: PoolPutOptions | undefined): Observable<JobRef>;
   watch(...tubes: string[]): PoolTubeSet;
 }
