@@ -3,7 +3,29 @@
  * @module rx-beanstalk
  */
 export * from './client/index.js';
-export * from './protocol/errors.js';
+// Every error class (not errorForReply: turning replies into errors is the connection's business).
+export {
+  BadFormatError,
+  BadReplyError,
+  BeanstalkError,
+  BuriedError,
+  CommandTimeoutError,
+  ConnectionError,
+  DeadlineSoonError,
+  DrainingError,
+  ExpectedCrlfError,
+  InternalError,
+  InvalidArgumentError,
+  InvalidTubeNameError,
+  JobSettledError,
+  JobTooBigError,
+  NotFoundError,
+  NotIgnoredError,
+  OutOfMemoryError,
+  QueueFullError,
+  UnknownCommandError,
+} from './protocol/errors.js';
+export type { ErrorContext } from './protocol/errors.js';
 export type { ServerStats, TubeStats, JobStats, JobState } from './protocol/stats.js';
 export type { PutOptions } from './protocol/commands.js';
 export { DEFAULT_PRIORITY, DEFAULT_TTR } from './protocol/commands.js';

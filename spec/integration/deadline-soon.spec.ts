@@ -1,6 +1,7 @@
 import { firstValueFrom } from 'rxjs';
 import { Beanstalk, DeadlineSoonError } from '../../src/index.js';
 import type { Job, LaneEvent } from '../../src/index.js';
+import type { Lane } from '../../src/client/lane.js';
 import { reserveStream } from '../../src/client/reserve-stream.js';
 import { rawCounter, rawJobStats } from '../helpers/raw.js';
 import { failure, freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
@@ -20,9 +21,9 @@ describe('DEADLINE_SOON on a lane', () => {
   afterEach(() => bs.close());
 
   /** A lane holding a reserved job with TTR 2 (the server's margin is 1 s). */
-  async function laneHoldingJob(tube: string): Promise<{ lane: ReturnType<Beanstalk['openLane']>; held: Job }> {
+  async function laneHoldingJob(tube: string): Promise<{ lane: Lane; held: Job }> {
     await firstValueFrom(bs.tube(tube).put('held', { ttr: 2 }));
-    const lane = bs.openLane();
+    const lane = bs['core'].openLane(); // lanes are internal: reached through the client's private core
     const held = await firstValueFrom(lane.reserve([tube], undefined, () => undefined));
     return { lane, held };
   }

@@ -99,7 +99,7 @@ describe('a pool: the API of one client, fanned out where it must be', () => {
     expect(await failure(pool.tube('bad name').put('x'))).toBeInstanceOf(InvalidTubeNameError);
     expect(await failure(pool.put('x', { priority: -1 }))).toBeInstanceOf(InvalidArgumentError);
     expect(await failure(pool.watch('ok', 'bad name').reserve())).toBeInstanceOf(InvalidTubeNameError);
-    expect(await failure(pool.watch('ok').reserve({ concurrency: 0 }))).toBeInstanceOf(RangeError);
+    expect(await failure(pool.watch('ok').reserve({ concurrency: 0 }))).toBeInstanceOf(InvalidArgumentError);
     expect(() => Beanstalk.pool([])).toThrow(InvalidArgumentError);
     expect(() => Beanstalk.pool([{ url: ctx.urls[0], weight: 0 }])).toThrow(InvalidArgumentError);
   });

@@ -2,6 +2,7 @@ import { EmptyError, Observable } from 'rxjs';
 import type { Subscriber, TeardownLogic } from 'rxjs';
 import type { Command } from '../protocol/commands.js';
 import type { Connection } from '../connection/connection.js';
+import { buildOrFail } from './build.js';
 
 /** Options for running a command as a Promise. */
 export interface ResultOptions {
@@ -114,13 +115,7 @@ export function awaitableFrom<T>(source: Observable<T>, mayBeEmpty: boolean): Aw
  */
 export function sendOn<T>(connection: Connection, make: () => Command<T>): Awaitable<T> {
   return awaitable((subscriber) => {
-    let command: Command<T>;
-    try {
-      command = make();
-    } catch (error) {
-      subscriber.error(error);
-      return undefined;
-    }
-    return connection.submit(command, subscriber);
+    const command = buildOrFail(make, subscriber);
+    return command && connection.submit(command, subscriber);
   });
 }

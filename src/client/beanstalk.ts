@@ -1,26 +1,23 @@
-import { Observable, Subject, map } from 'rxjs';
+import type { Observable } from 'rxjs';
 import * as commands from '../protocol/commands.js';
-import type { Command, JobData, PutOptions } from '../protocol/commands.js';
+import type { PutOptions } from '../protocol/commands.js';
 import type { JobStats, ServerStats } from '../protocol/stats.js';
-import { MAX_BODY_BYTES } from '../protocol/validate.js';
 import { parseAddress } from '../connection/address.js';
 import type { Address } from '../connection/address.js';
-import { Connection } from '../connection/connection.js';
-import type { ConnectionOptions, ConnectionState } from '../connection/connection.js';
+import type { ConnectionState } from '../connection/connection.js';
 import type { ConnectionLimits } from '../connection/options.js';
 import { checkClientOptions, checkCloseTimeout } from './options.js';
-import { Awaitable, awaitableFrom, sendOn } from './awaitable.js';
-import { Job } from './job.js';
-import type { JobHome } from './job.js';
-import { Lane } from './lane.js';
+import { awaitableFrom } from './awaitable.js';
+import type { Awaitable } from './awaitable.js';
+import { ClientCore } from './core.js';
+import type { Job } from './job.js';
 import type { LaneEvent } from './lane.js';
-import { LanePool } from './lane-pool.js';
-import { Tube } from './tube.js';
-import type { TubeClient } from './tube.js';
-import { TubeSet, withPooledLane } from './tube-set.js';
+import { createTube } from './tube.js';
+import type { Tube } from './tube.js';
+import { createTubeSet, withPooledLane } from './tube-set.js';
+import type { TubeSet } from './tube-set.js';
 import { BeanstalkPool } from '../pool/pool.js';
 import type { PoolOptions, PoolServerSpec } from '../pool/pool-options.js';
-import type { TubeSetClient } from './tube-set.js';
 import type { Telemetry } from './telemetry.js';
 
 /**
@@ -49,20 +46,15 @@ export interface CloseOptions {
  * lanes of their own. Every command returns a cold Observable: nothing is sent until
  * you subscribe. Single-result commands can also be awaited (see Awaitable).
  */
-export class Beanstalk implements TubeClient, TubeSetClient {
+export class Beanstalk {
   /** The name given in the options; it appears in every error from this client. */
   readonly name: string;
-  /** Lane happenings (DEADLINE_SOON, reserve retries), for logs. */
-  readonly laneEvents = new Subject<LaneEvent>();
+  /** Lane happenings (DEADLINE_SOON, reserve retries), for logs; completes at `close()`. */
+  readonly laneEvents: Observable<LaneEvent>;
   /** The instrumentation given to `connect`, which `work()` also reports to. */
   readonly telemetry: Telemetry | undefined;
-  private readonly connection: Connection;
-  private readonly lanes = new Set<Lane>();
-  private readonly pool = new LanePool(() => this.openLane());
-  private readonly connectionOptions: Omit<ConnectionOptions, 'name'>;
-  private readonly maxJobSize: number;
-  private laneCount = 0;
-  private isClosed = false;
+  /** The connections and lanes, shared with this client's tubes, tube sets and jobs. */
+  private readonly core: ClientCore;
 
   /** Creates a client; it connects on the first command. Bad options throw InvalidArgumentError. */
   static connect(target?: string | BeanstalkOptions, options: BeanstalkOptions = {}): Beanstalk {
@@ -80,7 +72,7 @@ export class Beanstalk implements TubeClient, TubeSetClient {
     this.name = options.name ?? 'beanstalk';
     const address = options.url !== undefined ? parseAddress(options.url) : options;
     this.telemetry = options.telemetry;
-    this.connectionOptions = {
+    const connectionOptions = {
       address: { host: address.host, port: address.port, path: address.path, tls: options.tls ?? address.tls },
       reconnect: options.reconnect,
       commandTimeoutMs: options.commandTimeoutMs,
@@ -94,48 +86,48 @@ export class Beanstalk implements TubeClient, TubeSetClient {
       maxResends: options.maxResends,
       observer: options.telemetry?.client?.(this, address), // telemetry hook, for every connection
     };
-    this.maxJobSize = options.maxJobSize ?? MAX_BODY_BYTES;
-    this.connection = new Connection({ ...this.connectionOptions, name: this.name });
+    this.core = new ClientCore(this.name, connectionOptions, options.maxJobSize);
+    this.laneEvents = this.core.laneEvents.asObservable();
   }
 
   /** The command connection's state: connecting, connected, reconnecting, closed. */
   get state$(): Observable<ConnectionState> {
-    return this.connection.state$;
+    return this.core.state$;
   }
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this.isClosed;
+    return this.core.closed;
   }
 
   // ---- producing ----
 
   /** Puts a job into `default`; emits its id. */
   put(body: string | Uint8Array, options?: PutOptions): Awaitable<number> {
-    return this.putCommand('default', body, options);
+    return this.core.put('default', body, options);
   }
 
   /** Puts `value` as JSON into `default`; emits its id. */
   putJson(value: unknown, options?: PutOptions): Awaitable<number> {
-    return this.putCommand('default', JSON.stringify(value), options);
+    return this.core.put('default', JSON.stringify(value), options);
   }
 
   /** A named tube, to put into, peek at, kick, pause and inspect. */
   tube(name: string): Tube {
-    return new Tube(this, name);
+    return createTube(this.core, name);
   }
 
   // ---- consuming ----
 
   /** Exactly these tubes, for reserve streams and one-off reserves. */
   watch(...tubes: string[]): TubeSet {
-    return new TubeSet(this, tubes);
+    return createTubeSet(this.core, tubes);
   }
 
   /** Reserves a job by id (ready, delayed or buried); fails with NotFoundError otherwise. */
   reserveJob(id: number): Awaitable<Job> {
     return awaitableFrom(
-      withPooledLane(this, (lane, settled) => lane.reserveJob(id, settled)),
+      withPooledLane(this.core, (lane, settled) => lane.reserveJob(id, settled)),
       false,
     );
   }
@@ -144,42 +136,42 @@ export class Beanstalk implements TubeClient, TubeSetClient {
 
   /** Any job by id, in any state; completes empty if there is none. */
   peek(id: number): Awaitable<Job, Job | undefined> {
-    return this.peekCommand(() => commands.peek(id));
+    return this.core.peek(() => commands.peek(id));
   }
 
   /** Deletes a job that is ready, delayed, buried, or reserved by this connection. */
   delete(id: number): Awaitable<void> {
-    return this.sendCommand(() => commands.deleteJob(id));
+    return this.core.send(() => commands.deleteJob(id));
   }
 
   /** Kicks one buried or delayed job into the ready queue. */
   kickJob(id: number): Awaitable<void> {
-    return this.sendCommand(() => commands.kickJob(id));
+    return this.core.send(() => commands.kickJob(id));
   }
 
   /** A job's state and history; fails with NotFoundError if there is no such job. */
   statsJob(id: number): Awaitable<JobStats> {
-    return this.sendCommand(() => commands.statsJob(id));
+    return this.core.send(() => commands.statsJob(id));
   }
 
   /** The server's counters and facts (`stats`). */
   stats(): Awaitable<ServerStats> {
-    return this.sendCommand(() => commands.stats());
+    return this.core.send(() => commands.stats());
   }
 
   /** The names of every tube that exists on the server. */
   listTubes(): Awaitable<string[]> {
-    return this.sendCommand(() => commands.listTubes());
+    return this.core.send(() => commands.listTubes());
   }
 
   /** The tube the command connection is using right now. */
   listTubeUsed(): Awaitable<string> {
-    return this.sendCommand(() => commands.listTubeUsed());
+    return this.core.send(() => commands.listTubeUsed());
   }
 
   /** The tubes the command connection watches (reserves run on lanes with their own). */
   listTubesWatched(): Awaitable<string[]> {
-    return this.sendCommand(() => commands.listTubesWatched());
+    return this.core.send(() => commands.listTubesWatched());
   }
 
   /**
@@ -190,50 +182,6 @@ export class Beanstalk implements TubeClient, TubeSetClient {
    */
   async close(options: CloseOptions = {}): Promise<void> {
     checkCloseTimeout(options);
-    this.isClosed = true;
-    const lanes = [...this.lanes].map((lane) => lane.destroy());
-    await Promise.all([this.connection.close(options.timeoutMs), this.pool.destroyAll(), ...lanes]);
-    this.laneEvents.complete();
-  }
-
-  // ---- plumbing for Tube, TubeSet and reserve streams ----
-
-  /** @internal */
-  putCommand(tube: string, body: unknown, options: PutOptions | undefined): Awaitable<number> {
-    return this.sendCommand(() => commands.put(tube, body, options, this.maxJobSize));
-  }
-
-  /** @internal */
-  peekCommand(make: () => Command<JobData>): Awaitable<Job, Job | undefined> {
-    const home: JobHome = { connection: this.connection, commands: this.connection, reserved: false };
-    return awaitableFrom(this.sendCommand(make).pipe(map((data) => Job.from(data, home))), true);
-  }
-
-  /** @internal Validates while building the command, so bad input fails before a byte is written. */
-  sendCommand<T>(make: () => Command<T>): Awaitable<T> {
-    return sendOn(this.connection, make);
-  }
-
-  /** @internal A new dedicated connection for reserving. */
-  openLane(): Lane {
-    const lane = new Lane(
-      { ...this.connectionOptions, name: `${this.name}/lane-${++this.laneCount}` },
-      this.connection,
-      this.laneEvents,
-    );
-    this.lanes.add(lane);
-    lane.connection.state$.subscribe((state) => state === 'closed' && this.lanes.delete(lane));
-    if (this.isClosed) void lane.destroy();
-    return lane;
-  }
-
-  /** @internal */
-  takeLane(): Lane {
-    return this.pool.take();
-  }
-
-  /** @internal */
-  giveLane(lane: Lane): void {
-    this.pool.give(lane, this.isClosed);
+    await this.core.close(options.timeoutMs);
   }
 }

@@ -1,10 +1,11 @@
 import * as commands from '../protocol/commands.js';
-import type { Command, JobData } from '../protocol/commands.js';
+import type { Command } from '../protocol/commands.js';
 import { DEFAULT_PRIORITY } from '../protocol/commands.js';
 import { JobSettledError } from '../protocol/errors.js';
 import type { JobStats } from '../protocol/stats.js';
 import type { Connection } from '../connection/connection.js';
 import { Awaitable, awaitable, sendOn } from './awaitable.js';
+import { buildOrFail } from './build.js';
 
 /** Where a job's commands go, and who hears when a reserved job is settled. */
 export interface JobHome {
@@ -26,25 +27,26 @@ export interface ReleaseOptions {
   readonly delay?: number;
 }
 
+/** Makes a Job: only reserves and peeks do, so the constructor (and the job's home) stays private. */
+export let createJob: (id: number, body: Buffer, home: JobHome) => Job;
+
 /** A job from reserve or peek: its id and body, and the commands that act on it. */
 export class Job {
   private isSettled = false;
   /** The job's priority once known (from stats-job); release and bury keep it by default. */
   private priority: number | undefined = undefined;
 
-  /** @internal Jobs come from reserve and peek, never from user code. */
-  constructor(
+  static {
+    createJob = (id, body, home) => new Job(id, body, home);
+  }
+
+  private constructor(
     /** The job's id, unique on its server. */
     readonly id: number,
     /** The body, byte-exact. */
     readonly body: Buffer,
     private readonly home: JobHome,
   ) {}
-
-  /** @internal */
-  static from(data: JobData, home: JobHome): Job {
-    return new Job(data.id, data.body, home);
-  }
 
   /** True for a job this client reserved (not a peeked one). */
   get reserved(): boolean {
@@ -86,7 +88,7 @@ export class Job {
 
   /** Asks for more time: restarts the job's TTR. */
   touch(): Awaitable<void> {
-    if (this.isSettled) return awaitable((subscriber) => subscriber.error(this.settledError('touch')));
+    if (this.isSettled) return awaitable((subscriber) => subscriber.error(this.settledError(`touch ${this.id}`)));
     return sendOn(this.home.connection, () => commands.touch(this.id));
   }
 
@@ -119,18 +121,13 @@ export class Job {
    */
   private settle(make: (priority: number) => Command<void>, priority: number | undefined): Awaitable<void> {
     return awaitable<void>((subscriber) => {
-      if (this.isSettled) {
-        subscriber.error(this.settledError('settle'));
-        return undefined;
-      }
       const known = priority ?? this.priority;
-      let command: Command<void>;
-      try {
-        // Validated before anything is sent (with the default standing in for a priority
-        // still to be learnt), so bad input leaves the job reserved and usable.
-        command = make(known ?? DEFAULT_PRIORITY);
-      } catch (error) {
-        subscriber.error(error);
+      // Validated before anything is sent (with the default standing in for a priority
+      // still to be learnt), so bad input leaves the job reserved and usable.
+      const command = buildOrFail(() => make(known ?? DEFAULT_PRIORITY), subscriber);
+      if (!command) return undefined;
+      if (this.isSettled) {
+        subscriber.error(this.settledError(command.line));
         return undefined;
       }
       const reserved = this.home.reserved;
@@ -168,7 +165,11 @@ export class Job {
     return this.home.reserved && !this.isSettled ? this.home.connection : this.home.commands;
   }
 
-  private settledError(what: string): JobSettledError {
-    return new JobSettledError(`cannot ${what} job ${this.id}: it was already deleted, released or buried`);
+  /** The error for a command on a job already settled: names the connection and the command, as every error does. */
+  private settledError(command: string): JobSettledError {
+    return new JobSettledError(`job ${this.id} was already deleted, released or buried`, {
+      connection: this.home.connection.name,
+      command,
+    });
   }
 }

@@ -6,8 +6,9 @@ import { Connection } from '../connection/connection.js';
 import type { ConnectionOptions } from '../connection/connection.js';
 import type { ReconnectOptions } from '../connection/backoff.js';
 import type { CommandSink } from '../connection/pending.js';
-import { Job } from './job.js';
-import type { JobHome } from './job.js';
+import { buildOrFail } from './build.js';
+import { createJob } from './job.js';
+import type { Job, JobHome } from './job.js';
 
 /**
  * Something that happened on a lane, for logs and the worker: the server answered a reserve
@@ -108,13 +109,8 @@ export class Lane {
     settled: (job: Job) => void,
     sink: CommandSink<Job>,
   ): Unsubscribable | undefined {
-    let command: Command<JobData>;
-    try {
-      command = make();
-    } catch (error) {
-      sink.error(error);
-      return undefined;
-    }
+    const command = buildOrFail(make, sink);
+    if (!command) return undefined;
     if (this.lastHome?.notify !== settled) this.lastHome = new LaneHome(this, settled);
     return this.connection.submit(command, new ReservedSink(this.lastHome, sink));
   }
@@ -151,7 +147,7 @@ class ReservedSink implements CommandSink<JobData> {
   ) {}
 
   next(data: JobData): void {
-    const job = new Job(data.id, data.body, this.home);
+    const job = createJob(data.id, data.body, this.home);
     this.home.lane.onReserved(job);
     this.sink.next(job);
   }

@@ -1,17 +1,13 @@
 import { Observable } from 'rxjs';
 import { ConnectionError, InvalidArgumentError } from '../protocol/errors.js';
 import { checkInteger } from '../protocol/validate.js';
+import { buildOrFail } from './build.js';
+import type { ClientCore } from './core.js';
 import type { Job } from './job.js';
-import type { Lane } from './lane.js';
 import { LaneRun } from './lane-run.js';
 
-/** What a reserve stream needs from its client. */
-export interface LaneSource {
-  openLane(): Lane;
-  readonly closed: boolean;
-  /** The client's name, for errors. */
-  readonly name?: string;
-}
+/** What a reserve stream needs from its client (a ClientCore, or a stand-in in specs). */
+export type LaneSource = Pick<ClientCore, 'openLane' | 'closed'> & { readonly name?: string };
 
 /** Options of a reserve stream (`TubeSet.reserve`); `work()` takes `concurrency` and `connections` too. */
 export interface ReserveStreamOptions {
@@ -48,13 +44,8 @@ export function reserveStream(
   options: ReserveStreamOptions,
 ): Observable<Job> {
   return new Observable<Job>((subscriber) => {
-    let shares: number[];
-    try {
-      shares = laneShares(options);
-    } catch (error) {
-      subscriber.error(error);
-      return undefined;
-    }
+    const shares = buildOrFail(() => laneShares(options), subscriber);
+    if (!shares) return undefined;
     if (source.closed) {
       subscriber.error(new ConnectionError('client is closed', { connection: source.name, command: 'reserve' }));
       return undefined;

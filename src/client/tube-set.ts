@@ -4,15 +4,13 @@ import { Awaitable, awaitableFrom } from './awaitable.js';
 import type { Job } from './job.js';
 import { jobIterator } from './job-iterator.js';
 import type { JobsOptions } from './job-iterator.js';
+import type { ClientCore } from './core.js';
 import type { Lane } from './lane.js';
 import { reserveStream } from './reserve-stream.js';
-import type { LaneSource, ReserveStreamOptions } from './reserve-stream.js';
+import type { ReserveStreamOptions } from './reserve-stream.js';
 
-/** What a TubeSet needs from its client: lanes, one at a time or from the pool. */
-export interface TubeSetClient extends LaneSource {
-  takeLane(): Lane;
-  giveLane(lane: Lane): void;
-}
+/** Makes a TubeSet of a client; only the client and its tubes do (`watch`). */
+export let createTubeSet: (core: ClientCore, tubes: readonly string[]) => TubeSet;
 
 /** Options of a one-off reserve. */
 export interface ReserveOneOptions {
@@ -27,8 +25,12 @@ export class TubeSet {
   /** The tubes reserves watch, in the order given. */
   readonly tubes: readonly string[];
 
-  constructor(
-    private readonly client: TubeSetClient,
+  static {
+    createTubeSet = (core, tubes) => new TubeSet(core, tubes);
+  }
+
+  private constructor(
+    private readonly core: ClientCore,
     tubes: readonly string[],
   ) {
     this.tubes = Object.freeze([...tubes]);
@@ -36,7 +38,7 @@ export class TubeSet {
 
   /** A cold, endless stream of jobs on `concurrency` lanes; see ReserveStreamOptions. */
   reserve(options: ReserveStreamOptions = {}): Observable<Job> {
-    return reserveStream(this.client, this.tubes, options);
+    return reserveStream(this.core, this.tubes, options);
   }
 
   /**
@@ -54,7 +56,7 @@ export class TubeSet {
   reserveOne(options?: ReserveOneOptions & { readonly timeout?: undefined }): Awaitable<Job>;
   reserveOne(options: ReserveOneOptions): Awaitable<Job, Job | undefined>;
   reserveOne(options: ReserveOneOptions = {}): Awaitable<Job, Job | undefined> {
-    const reserve = withPooledLane(this.client, (lane, settled) => lane.reserve(this.tubes, options.timeout, settled));
+    const reserve = withPooledLane(this.core, (lane, settled) => lane.reserve(this.tubes, options.timeout, settled));
     return awaitableFrom(abortable(reserve, options.signal), true);
   }
 }
@@ -65,7 +67,7 @@ export class TubeSet {
  * job that arrives late goes back to ready instead of being held by nobody.
  */
 export function withPooledLane(
-  client: TubeSetClient,
+  client: ClientCore,
   reserve: (lane: Lane, settled: () => void) => Observable<Job>,
 ): Observable<Job> {
   return new Observable<Job>((subscriber) => {

@@ -110,9 +110,9 @@ export class Writer {
   /**
    * One buffer is one write; several (large bodies by reference) leave in one writev.
    * Node's 16 KB high-water mark is too low a bar for backpressure here: one 60 KB body
-   * passes it, and pausing then stalls a producer between every batch (measured: 60 KB
-   * put+reserve+delete at 0.68 of raw with it, 0.79 without). The commands are in memory
-   * either way; only past MAX_BUFFERED_BYTES do later ones wait in the outbox for 'drain'.
+   * passes it, and pausing then stalls a producer between every batch (bench/RESULTS.md,
+   * "Measured design choices"). The commands are in memory either way; only past
+   * MAX_BUFFERED_BYTES do later ones wait in the outbox for 'drain'.
    */
   private write(socket: Socket, segments: Buffer[]): void {
     if (segments.length === 1) socket.write(segments[0]);

@@ -5,11 +5,9 @@
  */
 import type { Attributes, MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Observable } from 'rxjs';
-import type { Beanstalk } from '../client/beanstalk.js';
-import type { Job } from '../client/job.js';
-import type { Telemetry } from '../client/telemetry.js';
-import type { Address } from '../connection/address.js';
-import type { ConnectionObserver } from '../connection/observer.js';
+// Types of the main entry by the package's own name, so the published declarations of this
+// entry point refer to those of `rx-beanstalk` instead of carrying copies of their own.
+import type { Address, Beanstalk, ConnectionObserver, Job, Telemetry } from 'rx-beanstalk';
 import { CommandObserver } from './command-observer.js';
 import { Instruments } from './instruments.js';
 import { processJob } from './process.js';

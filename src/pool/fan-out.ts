@@ -1,23 +1,23 @@
 import { Observable, catchError, defaultIfEmpty, forkJoin, map, merge, of, throwError, toArray } from 'rxjs';
 import type { Beanstalk } from '../client/beanstalk.js';
 import { ConnectionError, NotFoundError } from '../protocol/errors.js';
-import type { PoolServer } from './pool-server.js';
+import type { ServerLink } from './server-link.js';
 import { sumStats } from './stats-sum.js';
 import type { PooledStats, ServerAnswer } from './stats-sum.js';
 
 /** Asks every server at once; each answer or error is kept with its server, none fails the whole. */
 export function askAll<T>(
-  servers: readonly PoolServer[],
-  ask: (client: Beanstalk, server: PoolServer) => Observable<T>,
+  servers: readonly ServerLink[],
+  ask: (client: Beanstalk, server: ServerLink) => Observable<T>,
 ): Observable<ServerAnswer<T>[]> {
   return forkJoin(
     servers.map((server) =>
       server
         .withClient((client) => ask(client, server))
         .pipe(
-          map((value): ServerAnswer<T> => ({ server, state: server.state, value })),
-          defaultIfEmpty<ServerAnswer<T>, ServerAnswer<T>>({ server, state: server.state }),
-          catchError((error: unknown) => of<ServerAnswer<T>>({ server, state: server.state, error })),
+          map((value): ServerAnswer<T> => ({ server: server.server, state: server.state, value })),
+          defaultIfEmpty<ServerAnswer<T>, ServerAnswer<T>>({ server: server.server, state: server.state }),
+          catchError((error: unknown) => of<ServerAnswer<T>>({ server: server.server, state: server.state, error })),
         ),
     ),
   );
@@ -28,7 +28,7 @@ export function askAll<T>(
  * none answered: with NotFoundError when the tube exists nowhere, else the first error.
  */
 export function pooledStats<T extends Readonly<Record<string, number | string | boolean>>>(
-  servers: readonly PoolServer[],
+  servers: readonly ServerLink[],
   ask: (client: Beanstalk) => Observable<T>,
 ): Observable<PooledStats<T>> {
   return askAll(servers, ask).pipe(
@@ -45,8 +45,8 @@ export function pooledStats<T extends Readonly<Record<string, number | string | 
 
 /** Every job a query finds on the servers that are up (at most one per server for peeks), tagged with its server. */
 export function findOnEvery<J>(
-  servers: readonly PoolServer[],
-  find: (client: Beanstalk, server: PoolServer) => Observable<J>,
+  servers: readonly ServerLink[],
+  find: (client: Beanstalk, server: ServerLink) => Observable<J>,
 ): Observable<J> {
   return merge(
     ...servers.map((server) =>
@@ -65,8 +65,8 @@ export function findOnEvery<J>(
  * the servers it could not reach (the others did act on it).
  */
 export function onEvery<T>(
-  servers: readonly PoolServer[],
-  command: (client: Beanstalk, server: PoolServer) => Observable<T>,
+  servers: readonly ServerLink[],
+  command: (client: Beanstalk, server: ServerLink) => Observable<T>,
 ): Observable<ServerAnswer<T>[]> {
   return askAll(servers, (client, server) => command(client, server).pipe(toArray())).pipe(
     map((answers) => {

@@ -1,6 +1,8 @@
 import { EMPTY, Observable, catchError, map, merge, switchMap, take, takeUntil, throwError } from 'rxjs';
 import { abortable } from '../client/abort.js';
 import { awaitableFrom } from '../client/awaitable.js';
+import { buildOrFail } from '../client/build.js';
+import { checkInteger } from '../protocol/validate.js';
 import { jobIterator } from '../client/job-iterator.js';
 import type { JobsOptions } from '../client/job-iterator.js';
 import type { Awaitable } from '../client/awaitable.js';
@@ -10,8 +12,12 @@ import type { ReserveStreamOptions } from '../client/reserve-stream.js';
 import type { ReserveOneOptions } from '../client/tube-set.js';
 import { BadReplyError, ConnectionError } from '../protocol/errors.js';
 import * as commands from '../protocol/commands.js';
-import type { PoolJob, PoolServer } from './pool-server.js';
+import type { PoolJob } from './pool-server.js';
+import type { ServerLink } from './server-link.js';
 import { spreadLanes } from './routing.js';
+
+/** Makes a PoolTubeSet; only the pool and its tubes do (`watch`). */
+export let createPoolTubeSet: (servers: readonly ServerLink[], tubes: readonly string[]) => PoolTubeSet;
 
 /**
  * Exactly these tubes on every server of a pool, for reserving. Jobs carry their server,
@@ -21,9 +27,12 @@ export class PoolTubeSet {
   /** The watched tubes, in the order given. */
   readonly tubes: readonly string[];
 
-  /** @internal Tube sets come from `BeanstalkPool.watch()`, never from user code. */
-  constructor(
-    private readonly servers: readonly PoolServer[],
+  static {
+    createPoolTubeSet = (servers, tubes) => new PoolTubeSet(servers, tubes);
+  }
+
+  private constructor(
+    private readonly servers: readonly ServerLink[],
     tubes: readonly string[],
   ) {
     this.tubes = Object.freeze([...tubes]);
@@ -39,12 +48,8 @@ export class PoolTubeSet {
    */
   reserve(options: ReserveStreamOptions = {}): Observable<PoolJob> {
     return new Observable<PoolJob>((subscriber) => {
-      const concurrency = options.concurrency ?? 1;
-      const invalid = this.invalid(concurrency);
-      if (invalid) {
-        subscriber.error(invalid);
-        return undefined;
-      }
+      const concurrency = buildOrFail(() => this.validate(options.concurrency ?? 1), subscriber);
+      if (concurrency === undefined) return undefined;
       const lanes = spreadLanes(
         concurrency,
         this.servers.map((server) => server.weight),
@@ -88,12 +93,8 @@ export class PoolTubeSet {
   reserveOne(options: ReserveOneOptions): Awaitable<PoolJob, PoolJob | undefined>;
   reserveOne(options: ReserveOneOptions = {}): Awaitable<PoolJob, PoolJob | undefined> {
     const reserve = new Observable<PoolJob>((subscriber) => {
-      const invalid = this.invalid(1, options.timeout);
-      if (invalid) {
-        subscriber.error(invalid);
-        return undefined;
-      }
-      const reserveOn = (server: PoolServer, client: Beanstalk) =>
+      if (buildOrFail(() => this.validate(1, options.timeout), subscriber) === undefined) return undefined;
+      const reserveOn = (server: ServerLink, client: Beanstalk) =>
         this.reserveOn(server, client, client.watch(...this.tubes).reserveOne(options));
       const perServer = this.servers.map((server) =>
         options.timeout === undefined
@@ -108,7 +109,7 @@ export class PoolTubeSet {
   }
 
   /** Tags each job with its server; a lost server ends this part quietly and is marked down. */
-  private reserveOn(server: PoolServer, client: Beanstalk, jobs: Observable<Job>) {
+  private reserveOn(server: ServerLink, client: Beanstalk, jobs: Observable<Job>) {
     return jobs.pipe(
       map((job) => server.tag(job)),
       catchError((error: unknown) => {
@@ -119,17 +120,12 @@ export class PoolTubeSet {
     );
   }
 
-  private invalid(concurrency: number, timeout?: number): Error | undefined {
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      return new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
-    }
-    try {
-      // Building the command validates the tubes (and timeout) before anything is sent.
-      if (timeout === undefined) commands.reserve(this.tubes);
-      else commands.reserveWithTimeout(this.tubes, timeout);
-    } catch (error) {
-      return error as Error;
-    }
-    return undefined;
+  /** Throws InvalidArgumentError for a bad concurrency, tube or timeout; returns the concurrency. */
+  private validate(concurrency: number, timeout?: number): number {
+    checkInteger('concurrency', concurrency, 1, Number.MAX_SAFE_INTEGER);
+    // Building the command validates the tubes (and timeout) before anything is sent.
+    if (timeout === undefined) commands.reserve(this.tubes);
+    else commands.reserveWithTimeout(this.tubes, timeout);
+    return concurrency;
   }
 }

@@ -4,25 +4,33 @@ import type { Awaitable } from '../client/awaitable.js';
 import { checkUint32 } from '../protocol/validate.js';
 import type { TubeStats } from '../protocol/stats.js';
 import { findOnEvery, onEvery, pooledStats } from './fan-out.js';
-import type { JobRef, PoolJob, PoolServer } from './pool-server.js';
+import type { JobRef, PoolJob } from './pool-server.js';
+import type { ServerLink } from './server-link.js';
 import type { PoolTubeSet } from './pool-tube-set.js';
 import type { PooledStats } from './stats-sum.js';
 import type { PoolPutOptions } from './pool-options.js';
 
-/** What a PoolTube needs from its pool. */
+/** What a PoolTube needs from its pool (not part of the pool's public API). */
 export interface PoolTubeOwner {
-  readonly servers: readonly PoolServer[];
+  /** The pool's side of each server, in the pool's order. */
+  readonly servers: readonly ServerLink[];
   putTo(tube: string, body: string | Uint8Array, options: PoolPutOptions | undefined): Observable<JobRef>;
   watch(...tubes: string[]): PoolTubeSet;
 }
+
+/** Makes a PoolTube; only the pool does (`BeanstalkPool.tube`). */
+export let createPoolTube: (pool: PoolTubeOwner, name: string) => PoolTube;
 
 /** One tube across every server of a pool: puts are routed, everything else fans out. */
 export class PoolTube {
   /** Where the next kick starts, so repeated small kicks reach every server. */
   private kickStart = 0;
 
-  /** @internal Tubes come from `BeanstalkPool.tube()`, never from user code. */
-  constructor(
+  static {
+    createPoolTube = (pool, name) => new PoolTube(pool, name);
+  }
+
+  private constructor(
     private readonly pool: PoolTubeOwner,
     /** The tube's name, the same on every server. */
     readonly name: string,

@@ -2,6 +2,8 @@ import { BehaviorSubject, Observable, Subject, map, merge, take, timer } from 'r
 import type { Subscription } from 'rxjs';
 import { awaitableFrom } from '../client/awaitable.js';
 import type { Awaitable } from '../client/awaitable.js';
+import { checkClientOptions } from '../client/options.js';
+import { parseAddress } from '../connection/address.js';
 import * as commands from '../protocol/commands.js';
 import { ConnectionError, InvalidArgumentError } from '../protocol/errors.js';
 import type { JobStats, ServerStats } from '../protocol/stats.js';
@@ -10,11 +12,15 @@ import { askAll, pooledStats } from './fan-out.js';
 import { POOL_COMMAND_TIMEOUT_MS } from './pool-options.js';
 import type { PoolOptions, PoolPutOptions, PoolServerSpec } from './pool-options.js';
 import type { Telemetry } from '../client/telemetry.js';
-import { PoolServer } from './pool-server.js';
+import type { PoolServer } from './pool-server.js';
 import type { JobRef, PoolJob, PoolServerState } from './pool-server.js';
-import { PoolTube } from './pool-tube.js';
-import { PoolTubeSet } from './pool-tube-set.js';
+import { createPoolTube } from './pool-tube.js';
+import type { PoolTubeOwner } from './pool-tube.js';
+import type { PoolTube } from './pool-tube.js';
+import { createPoolTubeSet } from './pool-tube-set.js';
+import type { PoolTubeSet } from './pool-tube-set.js';
 import { HashRing, RoundRobin } from './routing.js';
+import { ServerLink } from './server-link.js';
 import type { PooledStats } from './stats-sum.js';
 
 /**
@@ -27,8 +33,12 @@ import type { PooledStats } from './stats-sum.js';
 export class BeanstalkPool {
   /** The servers, in the order given. */
   readonly servers: readonly PoolServer[];
-  private readonly roundRobin: RoundRobin<PoolServer>;
-  private readonly ring: HashRing<PoolServer>;
+  /** The pool's side of each server: its client, probes and health. */
+  private readonly links: readonly ServerLink[];
+  /** What the pool's tubes use: the links and routed puts. */
+  private readonly owner: PoolTubeOwner;
+  private readonly roundRobin: RoundRobin<ServerLink>;
+  private readonly ring: HashRing<ServerLink>;
   private readonly changes = new Subject<void>();
   private readonly stateSubject: BehaviorSubject<readonly PoolServerState[]>;
   private readonly watching: Subscription;
@@ -44,18 +54,28 @@ export class BeanstalkPool {
     if (servers.length === 0) throw new InvalidArgumentError('a pool needs at least one server');
     this.commandTimeoutMs = options.commandTimeoutMs ?? POOL_COMMAND_TIMEOUT_MS;
     const clientOptions = { ...options, commandTimeoutMs: this.commandTimeoutMs };
-    this.servers = servers.map((spec, index) => {
+    this.links = servers.map((spec, index) => {
       const { url, weight = 1 } = typeof spec === 'string' ? { url: spec } : spec;
       if (!(weight > 0) || !Number.isFinite(weight)) {
         throw new InvalidArgumentError(`server weight must be a positive number, got ${weight} for ${url}`);
       }
-      return new PoolServer(url, index, weight, clientOptions);
+      // Checked here, as connect() checks one client's: a server's client is made only when
+      // it is first needed, and a bad option must not surface as a throw from a command.
+      checkClientOptions({ ...clientOptions, url, reconnect: options.retry });
+      parseAddress(url);
+      return new ServerLink(url, index, weight, clientOptions);
     });
-    this.roundRobin = new RoundRobin(this.servers);
-    this.ring = new HashRing(this.servers);
+    this.servers = Object.freeze(this.links.map((link) => link.server));
+    this.owner = {
+      servers: this.links,
+      putTo: (tube, body, putOptions) => this.#putTo(tube, body, putOptions),
+      watch: (...tubes) => this.watch(...tubes),
+    };
+    this.roundRobin = new RoundRobin(this.links);
+    this.ring = new HashRing(this.links);
     this.maxJobSize = options.maxJobSize ?? MAX_BODY_BYTES;
     this.stateSubject = new BehaviorSubject(this.states());
-    this.watching = merge(...this.servers.map((server) => server.state$)).subscribe(() => {
+    this.watching = merge(...this.links.map((link) => link.state$)).subscribe(() => {
       this.stateSubject.next(this.states());
       this.changes.next();
     });
@@ -87,24 +107,24 @@ export class BeanstalkPool {
 
   /** Puts a job into `default` on one server; emits its id with that server. */
   put(body: string | Uint8Array, options?: PoolPutOptions): Awaitable<JobRef> {
-    return awaitableFrom(this.putTo('default', body, options), false);
+    return awaitableFrom(this.#putTo('default', body, options), false);
   }
 
   /** Puts `value` as JSON into `default`; emits its id with its server. */
   putJson(value: unknown, options?: PoolPutOptions): Awaitable<JobRef> {
-    return awaitableFrom(this.putTo('default', JSON.stringify(value), options), false);
+    return awaitableFrom(this.#putTo('default', JSON.stringify(value), options), false);
   }
 
   /** A named tube on every server: puts are routed, the rest fans out. */
   tube(name: string): PoolTube {
-    return new PoolTube(this, name);
+    return createPoolTube(this.owner, name);
   }
 
   // ---- consuming ----
 
   /** Exactly these tubes on every server, for reserve streams and one-off reserves. */
   watch(...tubes: string[]): PoolTubeSet {
-    return new PoolTubeSet(this.servers, tubes);
+    return createPoolTubeSet(this.links, tubes);
   }
 
   /** Reserves a job by its id on its server. */
@@ -142,7 +162,7 @@ export class BeanstalkPool {
   /** The summed server counters and each server's own (or why it has none). */
   statsByServer(): Awaitable<PooledStats<ServerStats>> {
     return awaitableFrom(
-      pooledStats(this.servers, (client) => client.stats()),
+      pooledStats(this.links, (client) => client.stats()),
       false,
     );
   }
@@ -150,7 +170,7 @@ export class BeanstalkPool {
   /** Every tube that exists on any server that is up. */
   listTubes(): Awaitable<string[]> {
     return awaitableFrom(
-      askAll(this.servers, (client) => client.listTubes()).pipe(
+      askAll(this.links, (client) => client.listTubes()).pipe(
         map((answers) => [...new Set(answers.flatMap((answer) => answer.value ?? []))]),
       ),
       false,
@@ -160,22 +180,22 @@ export class BeanstalkPool {
   /** Closes every server's client gracefully (in-flight commands finish) and stops probing. */
   async close(): Promise<void> {
     this.isClosed = true;
-    await Promise.all(this.servers.map((server) => server.close()));
+    await Promise.all(this.links.map((link) => link.close()));
     this.watching.unsubscribe();
     this.stateSubject.complete();
     this.changes.complete();
   }
 
   /**
-   * @internal A put on one server. A put that certainly never reached its server (a
+   * A put on one server. A put that certainly never reached its server (a
    * ConnectionError with `mayHaveReachedServer` false) marks that server down and goes to
    * the next one; one that may have reached it fails, so nothing is put twice. While the
    * first probes are under way, puts wait for them, so routing starts from the full list.
    */
-  putTo(tube: string, body: string | Uint8Array, options: PoolPutOptions | undefined): Observable<JobRef> {
+  #putTo(tube: string, body: string | Uint8Array, options: PoolPutOptions | undefined): Observable<JobRef> {
     return new Observable<JobRef>((subscriber) => {
       const key = options?.key ?? this.options.key?.(tube, body);
-      let tried: Set<PoolServer> | undefined;
+      let tried: Set<ServerLink> | undefined;
       let inner: Subscription | undefined;
       let waiting: Subscription | undefined;
       const attempt = (): void => {
@@ -184,22 +204,25 @@ export class BeanstalkPool {
           waiting = (wait === Infinity ? this.changes : merge(this.changes, timer(wait)))
             .pipe(take(1))
             .subscribe(attempt);
-          this.servers.forEach((server) => server.start());
+          this.links.forEach((link) => link.start());
           return;
         }
         const server = key === undefined ? this.roundRobin.pick(tried) : this.ring.pick(key, tried);
         const client = server?.client;
         if (!server || !client) return subscriber.error(this.noServerError(tube, body, options));
-        inner = client.putCommand(tube, body, options).subscribe({
-          next: (id) => subscriber.next({ server, id }),
-          error: (error: unknown) => {
-            if (!(error instanceof ConnectionError) || error.mayHaveReachedServer) return subscriber.error(error);
-            server.reportFailure(client);
-            (tried ??= new Set()).add(server);
-            attempt();
-          },
-          complete: () => subscriber.complete(),
-        });
+        inner = client
+          .tube(tube)
+          .put(body, options)
+          .subscribe({
+            next: (id) => subscriber.next({ server: server.server, id }),
+            error: (error: unknown) => {
+              if (!(error instanceof ConnectionError) || error.mayHaveReachedServer) return subscriber.error(error);
+              server.reportFailure(client);
+              (tried ??= new Set()).add(server);
+              attempt();
+            },
+            complete: () => subscriber.complete(),
+          });
       };
       if (this.isClosed) subscriber.error(new ConnectionError('pool is closed'));
       else attempt();
@@ -217,9 +240,9 @@ export class BeanstalkPool {
    * probe delays the start only that long. Undefined: route now.
    */
   private startupWait(): number | undefined {
-    if (!this.servers.some((server) => server.state === 'connecting')) return undefined;
+    if (!this.links.some((link) => link.state === 'connecting')) return undefined;
     this.startedAt ??= Date.now();
-    if (!this.servers.some((server) => server.up)) return Infinity;
+    if (!this.links.some((link) => link.up)) return Infinity;
     const left = this.startedAt + this.commandTimeoutMs - Date.now();
     return left > 0 ? left : undefined;
   }
@@ -231,11 +254,11 @@ export class BeanstalkPool {
     } catch (error) {
       return error;
     }
-    const states = this.servers.map((server) => `${server.url} ${server.state}`).join(', ');
+    const states = this.links.map((link) => `${link.url} ${link.state}`).join(', ');
     return new ConnectionError(`no server could take the put (${states})`, { connection: this.options.name ?? 'pool' });
   }
 
   private states(): readonly PoolServerState[] {
-    return Object.freeze(this.servers.map((server) => server.state));
+    return Object.freeze(this.links.map((link) => link.state));
   }
 }

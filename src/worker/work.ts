@@ -1,8 +1,9 @@
 import { Observable, Subject, merge, mergeMap, takeUntil, timer } from 'rxjs';
 import type { Job } from '../client/job.js';
 import type { Reserver } from '../client/reserver.js';
+import { buildOrFail } from '../client/build.js';
+import { InvalidArgumentError } from '../protocol/errors.js';
 import { AttemptCounter, checkWorkOptions } from './attempts.js';
-import type { CheckedOptions } from './attempts.js';
 import type { WorkerEvent } from './events.js';
 import { runJob } from './run-job.js';
 import type { Handler, JobRunEnv } from './run-job.js';
@@ -56,13 +57,8 @@ export const defaultBackoff = (releases: number): number => Math.min(3600, 2 ** 
  */
 export function work(options: WorkOptions): Observable<WorkerEvent> {
   return new Observable<WorkerEvent>((subscriber) => {
-    let checked: CheckedOptions;
-    try {
-      checked = checkWorkOptions(options);
-    } catch (error) {
-      subscriber.error(error);
-      return undefined;
-    }
+    const checked = buildOrFail(() => checkWorkOptions(checkHandlers(options)), subscriber);
+    if (!checked) return undefined;
     const env: JobRunEnv = {
       maxAttempts: checked.maxAttempts,
       backoff: options.backoff ?? defaultBackoff,
@@ -136,4 +132,16 @@ export function work(options: WorkOptions): Observable<WorkerEvent> {
 function observed(options: WorkOptions, tube: string, job: Job, handling: Observable<WorkerEvent>) {
   const telemetry = options.client.telemetry;
   return telemetry?.processJob ? telemetry.processJob(tube, job, handling) : handling;
+}
+
+/** A worker needs at least one tube, and a function to handle each one's jobs. */
+function checkHandlers(options: WorkOptions): WorkOptions {
+  const tubes = options.tubes as unknown;
+  if (typeof tubes !== 'object' || tubes === null || Object.keys(tubes).length === 0) {
+    throw new InvalidArgumentError('tubes must name at least one tube and its handler');
+  }
+  for (const [tube, handler] of Object.entries(tubes)) {
+    if (typeof handler !== 'function') throw new InvalidArgumentError(`the handler of tube ${tube} must be a function`);
+  }
+  return options;
 }
