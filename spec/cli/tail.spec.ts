@@ -100,10 +100,14 @@ describe('rxbs tail', () => {
     const child = spawnCli(['--url', env.server.url, 'tail', '--tube', tube, '--interval', '1500']);
     const done = finished(child, 30000);
     let errors = '';
+    let output = '';
     child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await following(child);
+    const ids: number[] = [];
     for (let i = 0; i < 3; i++) {
       const id = await firstValueFrom(bs.tube(tube).put(`gone ${i}`));
+      ids.push(id);
       await firstValueFrom(bs.delete(id), { defaultValue: undefined });
     }
     // The three may straddle a look: add up every note.
@@ -112,12 +116,15 @@ describe('rxbs tail', () => {
         (sum, m) => sum + Number(m[1]),
         0,
       );
-    for (let waited = 0; reported() < 3 && waited < 15000; waited += 100) await sleep(100);
+    // On a loaded machine a look may fall between a put and its delete: that job is printed.
+    const seen = () => ids.filter((id) => output.includes(`#${id} put`)).length;
+    for (let waited = 0; reported() + seen() < 3 && waited < 15000; waited += 100) await sleep(100);
     await sleep(2000); // one more look: nothing more is reported
     child.kill('SIGINT');
-    const result = await done;
-    expect(result.stdout).toBe('');
-    expect(reported()).toBe(3);
+    await done;
+    expect(reported() + seen()).toBe(3);
+    expect(reported()).toBeGreaterThanOrEqual(1);
+    expect(output.split('\n').filter(Boolean)).toHaveLength(seen());
   });
 
   it('explains in --help how it looks without taking', async () => {
