@@ -5,21 +5,18 @@ import type { Command } from '../protocol/commands.js';
 import { BadReplyError, CommandTimeoutError, ConnectionError, QueueFullError } from '../protocol/errors.js';
 import { parseReplies } from '../protocol/parser.js';
 import type { ParserOptions } from '../protocol/parser.js';
-import type { Reply } from '../protocol/reply.js';
-import { describeAddress, readsIntoGivenBuffers } from './address.js';
-import { deliver, reasonOf } from './deliver.js';
-import { sortLost } from './lost.js';
+import { describeAddress } from './address.js';
+import { reasonOf } from './deliver.js';
+import { InFlight } from './inflight.js';
 import { zipWithPending } from './matching.js';
 import { DEFAULT_CLOSE_TIMEOUT_MS, resolveOptions } from './options.js';
 import type { ConnectionOptions, ResolvedOptions } from './options.js';
 import { Outbound } from './outbound.js';
 import type { CommandSink, Pending } from './pending.js';
-import { Queue } from './queue.js';
-import { KEEP_CHUNK_MIN_BYTES, ReadPlanner } from './read-planner.js';
+import { ReadPlanner, parserOptionsFor } from './read-planner.js';
 import { Session } from './session.js';
 import type { ConnectionState } from './session.js';
 import { eachReadAsOne, socketChunks } from './socket-chunks.js';
-import { Watchdog } from './watchdog.js';
 
 export type { ConnectionOptions } from './options.js';
 export type { ConnectionState } from './session.js';
@@ -44,42 +41,32 @@ export class Connection {
   private readonly parserOptions: ParserOptions;
   private readonly session: Session;
   private readonly outbound: Outbound;
-  /** Commands written and awaiting their replies, oldest first: what replies are zipped with. */
-  private readonly inflight = new Queue<Pending>();
-  private readonly watchdog: Watchdog;
+  private readonly inflight: InFlight;
   /** The socket commands go to; undefined while there is none. */
   private link: Link | undefined;
   /** A socket ended gracefully (close): the connection is closed once it is gone. */
   private ending: Link | undefined;
-  /** Replies received: with the bytes written, the watchdog's measure of progress. */
-  private replies = 0;
   /** A command given up by `abandon`: the connection goes once everything before it is answered. */
   private abandoned: Pending | undefined;
 
   constructor(options: ConnectionOptions) {
     this.options = resolveOptions(options);
     this.name = options.name;
-    this.parserOptions = {
-      maxBodyBytes: this.options.maxReplyBodyBytes,
-      reusesChunks: readsIntoGivenBuffers(this.options.address),
-      keepChunkMinBytes: KEEP_CHUNK_MIN_BYTES,
-    };
+    this.parserOptions = parserOptionsFor(this.options);
     this.session = new Session(
       this.options,
       () => this.connect(),
       (reason) => this.finish(reason),
     );
     this.state$ = this.session.state$;
-    this.watchdog = new Watchdog(this.options.commandTimeoutMs, {
-      head: () => this.inflight.peek(),
-      progress: (head) => this.progress(head),
-      timedOut: (head) => this.onTimeout(head),
-    });
     const waitMs = this.options.maxOfflineWaitMs;
     this.outbound = new Outbound(
       this.options,
-      () => this.watchdog.arm(),
-      (pending) => this.settle(pending, this.error(ConnectionError, `no connection for ${waitMs} ms`, pending)),
+      () => this.inflight.wrote(),
+      (pending) => pending.fail(new ConnectionError(`no connection for ${waitMs} ms`, this.context(pending.command))),
+    );
+    this.inflight = new InFlight(this.name, this.options.commandTimeoutMs, this.outbound, (head, reason) =>
+      this.onTimeout(head, reason),
     );
   }
 
@@ -152,8 +139,7 @@ export class Connection {
   }
 
   private destroyIfAbandonedIsNext(): void {
-    const abandoned = this.abandoned;
-    if (abandoned && (this.inflight.peek() === abandoned || !this.inflight.includes(abandoned))) void this.destroy();
+    if (this.abandoned && this.inflight.isNextOrGone(this.abandoned)) void this.destroy();
   }
 
   /** Closes at once: in-flight commands fail, the server returns this connection's reserved jobs to ready. */
@@ -177,13 +163,13 @@ export class Connection {
       .pipe(
         eachReadAsOne((reading) => this.outbound.reading(reading)),
         parseReplies({ ...this.parserOptions, planner }),
-        zipWithPending(this.outbound.written$, this.inflight, this.answer),
+        zipWithPending(this.outbound.written$, this.inflight.queue, this.inflight.answer),
       )
       .subscribe({
         next: (broken) => this.afterReply(link, broken),
         // An unreadable reply belongs to the oldest command still waiting.
         error: (error: Error) =>
-          this.onLost(link, error, error instanceof BadReplyError ? this.inflight.peek() : undefined),
+          this.onLost(link, error, error instanceof BadReplyError ? this.inflight.head : undefined),
         // FIN: the server is gone (or going). Stop writing at once: what is still queued
         // waits for the next connection instead of vanishing into a dead socket.
         complete: () => this.onLost(link, new ConnectionError('the server closed the connection', this.context())),
@@ -198,15 +184,8 @@ export class Connection {
     if (this.session.isClosing) this.endIfDrained();
   }
 
-  /** A reply for its command: it stops counting against the limits, then gets its result. */
-  private readonly answer = (pending: Pending, reply: Reply): Error | undefined => {
-    this.outbound.admission.release(pending);
-    return deliver(pending, reply, this.name);
-  };
-
   private afterReply(link: Link, broken: Error | undefined): void {
     if (link !== this.link) return;
-    this.replies++;
     this.session.replied();
     // A reply word that is wrong for its command means requests and replies no longer line
     // up: that command got the BadReplyError, the others in flight go through the reset.
@@ -220,20 +199,9 @@ export class Connection {
     if (this.link) this.onLost(this.link, error, culprit);
   }
 
-  /**
-   * The watchdog's measure: replies, plus bytes leaving while the head's own are not all out.
-   * Later commands a frozen server's kernel keeps accepting must not keep the head alive.
-   */
-  private progress(head: Pending): number {
-    const sent = this.outbound.bytesSent;
-    return sent < head.sentBy ? this.replies + sent - this.outbound.bytesLeaving : this.replies;
-  }
-
   /** The head command got no reply within commandTimeoutMs: it fails, the connection resets. */
-  private onTimeout(head: Pending): void {
-    const reason = `no reply within ${this.watchdog.timeoutMs} ms`;
-    this.inflight.shift();
-    if (!head.cancelled) this.settle(head, this.error(CommandTimeoutError, reason, head, true));
+  private onTimeout(head: Pending, reason: string): void {
+    if (!head.cancelled) head.fail(new CommandTimeoutError(reason, this.context(head.command), true));
     this.fail(new CommandTimeoutError(reason, this.context()));
   }
 
@@ -244,11 +212,9 @@ export class Connection {
     this.link = undefined;
     this.outbound.detach();
     link.subscription?.unsubscribe();
-    this.watchdog.disarm();
-
     const reconnecting = this.session.willReconnect();
     const loss = { error, culprit, reconnecting, maxResends: this.options.maxResends };
-    const resend = sortLost(this.inflight, loss, this.settle, (pending) => this.context(pending.command));
+    const resend = this.inflight.lost(loss, (pending) => this.context(pending.command));
     this.outbound.requeue(resend);
     if (!reconnecting) return this.finish(`connection lost${error ? `: ${reasonOf(error)}` : ''}`);
     this.session.reconnectLater();
@@ -257,14 +223,11 @@ export class Connection {
 
   /** Final state: every queued command fails with ConnectionError(`reason`), the socket is gone. */
   private finish(reason: string): void {
-    this.watchdog.disarm();
     for (const link of [this.link, this.ending]) link?.subscription?.unsubscribe();
     this.link = this.ending = undefined;
     const fail = (pending: Pending) =>
-      this.settle(pending, this.error(ConnectionError, reason, pending, pending.written));
-    for (let pending = this.inflight.shift(); pending; pending = this.inflight.shift()) {
-      if (pending.subscriber && !pending.cancelled) fail(pending);
-    }
+      pending.fail(new ConnectionError(reason, this.context(pending.command), pending.written));
+    this.inflight.failAll(fail);
     this.outbound.failQueued(fail);
     this.session.closed();
   }
@@ -276,21 +239,6 @@ export class Connection {
     this.ending = link;
     this.outbound.detach();
     link.socket.end();
-  }
-
-  /** Fails one live command: it stops counting against the limits first. */
-  private readonly settle = (pending: Pending, error: Error): void => {
-    this.outbound.admission.release(pending);
-    pending.subscriber?.error(error);
-  };
-
-  private error<E extends ConnectionError>(
-    Type: new (message: string, context: object, mayHaveReachedServer?: boolean) => E,
-    reason: string,
-    pending: Pending,
-    mayHaveReachedServer = false,
-  ): E {
-    return new Type(reason, this.context(pending.command), mayHaveReachedServer);
   }
 
   private context(command?: Command<unknown>) {

@@ -1,4 +1,6 @@
-import type { ReadPlanner as PlannerForParser, ReplyParser } from '../protocol/parser.js';
+import type { ParserOptions, ReadPlanner as PlannerForParser, ReplyParser } from '../protocol/parser.js';
+import { readsIntoGivenBuffers } from './address.js';
+import type { ResolvedOptions } from './options.js';
 
 /** Bytes a plain socket reads at a time into its reused buffer. */
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -59,4 +61,13 @@ export class ReadPlanner implements PlannerForParser {
     this.direct = undefined;
     return true;
   }
+}
+
+/** The reply parser's options for a connection's socket, whose reads a ReadPlanner places. */
+export function parserOptionsFor(options: ResolvedOptions): ParserOptions {
+  return {
+    maxBodyBytes: options.maxReplyBodyBytes,
+    reusesChunks: readsIntoGivenBuffers(options.address),
+    keepChunkMinBytes: KEEP_CHUNK_MIN_BYTES,
+  };
 }
