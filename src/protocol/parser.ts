@@ -22,6 +22,12 @@ export interface ParserOptions {
    * socket a fresh buffer instead of refilling that one. Default: never.
    */
   readonly keepChunkMinBytes?: number | undefined;
+  /**
+   * @internal For parseReplies() over a socket whose reads a planner places (a connection's
+   * ReadPlanner): it gets the subscription's parser, and chunks read into the parser's own
+   * `readTarget` are fed with `feedTarget`. The parser itself ignores it.
+   */
+  readonly planner?: ReadPlanner | undefined;
 }
 
 const LF = 10;
@@ -364,7 +370,7 @@ function isSafeUnsigned(text: string): boolean {
 }
 
 /**
- * Chooses where a socket's next read lands for a parseReplies() subscription (the socket asks
+ * @internal Chooses where a socket's next read lands for a parseReplies() subscription (the socket asks
  * it before each read): it is handed that subscription's parser, so it can read the rest of a
  * large body straight into the body (`readTarget`) or give the socket a fresh buffer after a
  * body kept a view of the last one (`takeKeptChunk`). It does no I/O itself.
@@ -376,18 +382,12 @@ export interface ReadPlanner {
   isTarget(chunk: Uint8Array): boolean;
 }
 
-/** Options of the parseReplies() operator: the parser's, plus an optional read planner. */
-export interface ParseRepliesOptions extends ParserOptions {
-  /** Set when the chunks come from a socket whose reads the planner places. */
-  readonly planner?: ReadPlanner | undefined;
-}
-
 /**
  * RxJS operator: byte chunks in, replies out, in order. A malformed stream errors the
  * Observable with a BadReplyError (never a synchronous throw) after the replies before the
  * fault were emitted; source errors and completion pass through.
  */
-export function parseReplies(options: ParseRepliesOptions = {}): OperatorFunction<Uint8Array, Reply> {
+export function parseReplies(options: ParserOptions = {}): OperatorFunction<Uint8Array, Reply> {
   const planner = options.planner;
   return (source) =>
     new Observable<Reply>((subscriber) => {
