@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import { zipWithPending } from '../../src/connection/matching.js';
+import { PendingCommands, zipWithPending } from '../../src/connection/matching.js';
 import { Queue } from '../../src/connection/queue.js';
 import { BadReplyError } from '../../src/protocol/errors.js';
 import type { Reply } from '../../src/protocol/reply.js';
@@ -112,5 +112,39 @@ describe('zipWithPending: replies matched in order with the commands written', (
     for (let i = 0; i < 100; i++) written.next(i);
     for (let i = 0; i < 100; i++) replies.next(reply('DELETED'));
     expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+});
+
+describe('PendingCommands: the written-command stream', () => {
+  test('hands each command to the pipeline listening now; none is kept while nobody listens', () => {
+    const written = new PendingCommands<string>();
+    const inflight = new Queue<string>();
+    const replies = new Subject<Reply>();
+    const seen: string[] = [];
+    written.next('before anyone listens');
+    expect(written.observed).toBe(false);
+    const first = replies.pipe(zipWithPending(written, inflight, (c) => seen.push(c))).subscribe();
+    expect(written.observed).toBe(true);
+    written.next('put a');
+    replies.next(reply('INSERTED 1'));
+    expect(seen).toEqual(['put a']);
+    first.unsubscribe();
+    expect(written.observed).toBe(false);
+    written.next('lost');
+    expect(inflight.length).toBe(0);
+  });
+
+  test('a new socket pipeline takes the place of the previous one', () => {
+    const written = new PendingCommands<string>();
+    const a: string[] = [];
+    const b: string[] = [];
+    const old = written.subscribe((c) => a.push(c));
+    written.subscribe((c) => b.push(c));
+    written.next('put 1');
+    expect(a).toEqual([]);
+    expect(b).toEqual(['put 1']);
+    old.unsubscribe(); // the earlier subscription going away does not stop the current one
+    written.next('put 2');
+    expect(b).toEqual(['put 1', 'put 2']);
   });
 });

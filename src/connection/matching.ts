@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, Subscriber } from 'rxjs';
 import { BadReplyError } from '../protocol/errors.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Queue } from './queue.js';
@@ -33,4 +33,34 @@ export function zipWithPending<P, R>(
       subscription.add(commands);
       return subscription;
     });
+}
+
+/**
+ * The commands written and awaiting replies, as a hot stream: a Subject for the one
+ * observer that listens at a time (the current socket's reply pipeline; a new subscriber
+ * takes the place of the previous one). Its `next` is a plain call to that observer: RxJS's
+ * Subject.next builds a closure and, in its ES5 CommonJS build, an iterator for every value,
+ * and this runs once per command written.
+ */
+export class PendingCommands<T> extends Observable<T> {
+  private current: Subscriber<T> | undefined;
+
+  constructor() {
+    super((subscriber) => {
+      this.current = subscriber;
+      return () => {
+        if (this.current === subscriber) this.current = undefined;
+      };
+    });
+  }
+
+  /** A command was written: it waits for its reply. */
+  next(command: T): void {
+    this.current?.next(command);
+  }
+
+  /** True while the reply pipeline of a socket listens. */
+  get observed(): boolean {
+    return this.current !== undefined;
+  }
 }

@@ -1,7 +1,7 @@
-import { Subject } from 'rxjs';
 import type { Socket } from 'node:net';
 import type { Command } from '../protocol/commands.js';
 import { Admission } from './admission.js';
+import { PendingCommands } from './matching.js';
 import { OfflineQueue } from './offline.js';
 import type { ResolvedOptions } from './options.js';
 import { Pending } from './pending.js';
@@ -14,12 +14,12 @@ import { Writer } from './writer.js';
  * The outbound side of a connection: the limits on what may wait (Admission), the queue of
  * commands not yet written (the outbox, bounded in time while offline), and the Writer that
  * sends them in coalesced writes, each after the use/watch/ignore it needs. Every command
- * written that expects a reply goes to `written$`, the pending-command Subject that replies
- * are zipped with.
+ * written that expects a reply goes to `written$`, the pending-command stream (a Subject)
+ * that replies are zipped with.
  */
 export class Outbound {
   /** Commands written to the socket and awaiting a reply, in the order they were written. */
-  readonly written$ = new Subject<Pending>();
+  readonly written$ = new PendingCommands<Pending>();
   readonly admission: Admission;
   private readonly outbox = new Queue<Pending>();
   private readonly offline: OfflineQueue;

@@ -28,7 +28,7 @@ export class Writer {
   constructor(
     private readonly outbox: Queue<Pending>,
     /** Where each written command that has a reply goes: the pending-command Subject. */
-    private readonly written: Observer<Pending>,
+    private readonly written: Pick<Observer<Pending>, 'next'>,
     private readonly admission: Admission,
     private readonly tubes: TubeState,
     /** Called after every write (the watchdog arms itself). */
