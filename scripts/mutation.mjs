@@ -6,7 +6,9 @@
 //   npm run mutation -- connection-unit                  the connection's pure pieces against spec/connection/**
 //   npm run mutation -- connection src/connection/backoff.ts   only the files given (globs allowed)
 //
-// MUTATION_CONCURRENCY (default 2) sets the number of parallel jest processes. Runs are
+// MUTATION_CONCURRENCY (default 2) sets the number of parallel jest processes. The parser's
+// property specs run a fifth of their cases with a fixed seed (PROPERTY_RUNS_SCALE,
+// PROPERTY_SEED): a static mutant runs every spec of the scope, and they dominate that time. Runs are
 // incremental: a rerun only tests mutants whose code or covering specs changed (delete
 // reports/mutation/<scope>/incremental.json, or pass --force, to start over). Reports land in
 // reports/mutation/<scope>/ (git-ignored): index.html, mutation.json, and the table on stdout.
@@ -45,6 +47,10 @@ if (!scope) {
   console.error(`usage: npm run mutation -- <${Object.keys(scopes).join('|')}> [files to mutate...] [--force]`);
   process.exit(2);
 }
+
+// Inherited by Stryker's jest workers.
+process.env.PROPERTY_RUNS_SCALE ??= '0.2';
+process.env.PROPERTY_SEED ??= '16';
 
 const reports = `reports/mutation/${scopeName}`;
 const stryker = new Stryker({
