@@ -19,15 +19,50 @@ const scopes = {
   protocol: {
     mutate: ['src/protocol/**/*.ts'],
     specs: ['spec/protocol/**/*.spec.ts'],
+    // The property specs last: with the bail environment most mutants die before them.
+    order: [
+      'spec/protocol/errors',
+      'spec/protocol/encode',
+      'spec/protocol/validate',
+      'spec/protocol/commands',
+      'spec/protocol/stats',
+      'spec/protocol/job-stats',
+      'spec/protocol/parser.spec',
+      'spec/protocol/parser-reads',
+      'spec/protocol/parser.property',
+    ],
   },
-  // The connection layer is driven end to end against a real beanstalkd: its own unit specs,
-  // the integration specs and the fault proxy / hostile server specs.
+  // The connection layer against a real beanstalkd, through the fault proxy and the hostile
+  // server: its unit specs and the integration specs that drive it, fastest first. The slow
+  // end-to-end specs (chaos, workers, reserve-many-per-lane, ...) exercise the same paths
+  // through the client and would put the run at hours; they stay out.
   connection: {
     mutate: ['src/connection/**/*.ts'],
-    specs: ['spec/connection/**/*.spec.ts', 'spec/integration/**/*.spec.ts'],
+    specs: [
+      'spec/connection/**/*.spec.ts',
+      'spec/integration/{commands,pipelining,bodies,transports,validation,reconnect,hostile,reserve-stream-faults,outage,faults}.spec.ts',
+    ],
+    order: [
+      'spec/connection/queue',
+      'spec/connection/tube-state',
+      'spec/connection/backoff',
+      'spec/connection/admission',
+      'spec/connection/lost',
+      'spec/connection/reply-reader',
+      'spec/integration/commands',
+      'spec/integration/pipelining',
+      'spec/integration/bodies',
+      'spec/integration/transports',
+      'spec/integration/validation',
+      'spec/connection/losses',
+      'spec/integration/reconnect',
+      'spec/integration/reserve-stream-faults',
+      'spec/integration/hostile',
+      'spec/integration/outage',
+      'spec/integration/faults',
+    ],
   },
-  // The connection layer's pure pieces (and the loss rules) against spec/connection alone:
-  // minutes instead of the hour the integration specs take.
+  // The connection layer's pure pieces (and the loss rules) against spec/connection alone.
   'connection-unit': {
     mutate: ['src/connection/{queue,tube-state,backoff,lost,admission}.ts'],
     specs: ['spec/connection/**/*.spec.ts'],
@@ -51,6 +86,7 @@ if (!scope) {
 // Inherited by Stryker's jest workers.
 process.env.PROPERTY_RUNS_SCALE ??= '0.2';
 process.env.PROPERTY_SEED ??= '16';
+process.env.MUTATION_SPEC_ORDER = JSON.stringify(scope.order ?? []);
 
 const reports = `reports/mutation/${scopeName}`;
 const stryker = new Stryker({
@@ -61,7 +97,13 @@ const stryker = new Stryker({
     projectType: 'custom',
     configFile: 'jest.config.js',
     // Run only the scope's specs; every mutated file still needs its whole module graph.
-    config: { testMatch: scope.specs.map((glob) => `<rootDir>/${glob}`) },
+    // A mutant's run stops at its first failing test (jest itself cannot bail), files in
+    // the scope's order.
+    config: {
+      testMatch: scope.specs.map((glob) => `<rootDir>/${glob}`),
+      testEnvironment: '<rootDir>/scripts/mutation/bail-environment.cjs',
+      testSequencer: '<rootDir>/scripts/mutation/sequencer.cjs',
+    },
     enableFindRelatedTests: false,
   },
   coverageAnalysis: 'perTest',
