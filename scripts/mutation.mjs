@@ -49,6 +49,8 @@ const scopes = {
       'spec/connection/backoff',
       'spec/connection/admission',
       'spec/connection/lost',
+      'spec/connection/offline',
+      'spec/connection/watchdog',
       'spec/connection/reply-reader',
       'spec/integration/commands',
       'spec/integration/pipelining',
@@ -68,7 +70,7 @@ const scopes = {
   },
   // The connection layer's pure pieces (and the loss rules) against spec/connection alone.
   'connection-unit': {
-    mutate: ['src/connection/{queue,tube-state,backoff,lost,admission}.ts'],
+    mutate: ['src/connection/{queue,tube-state,backoff,lost,admission,offline,watchdog}.ts'],
     specs: ['spec/connection/**/*.spec.ts'],
   },
   // The pure pieces of the client layer and their unit specs.
