@@ -82,10 +82,16 @@ const scopes = {
 
 const args = process.argv.slice(2);
 const force = args.includes('--force');
-const [scopeName, ...files] = args.filter((arg) => arg !== '--force');
+// Static mutants (code also run outside any test: module load, beforeAll/afterAll, timers
+// that fire between tests) run every spec of the scope; --ignore-static leaves them out of
+// the run and the score (Stryker reports them as Ignored).
+const ignoreStatic = args.includes('--ignore-static');
+const [scopeName, ...files] = args.filter((arg) => !arg.startsWith('--'));
 const scope = scopes[scopeName];
 if (!scope) {
-  console.error(`usage: npm run mutation -- <${Object.keys(scopes).join('|')}> [files to mutate...] [--force]`);
+  console.error(
+    `usage: npm run mutation -- <${Object.keys(scopes).join('|')}> [files to mutate...] [--force] [--ignore-static]`,
+  );
   process.exit(2);
 }
 
@@ -120,6 +126,7 @@ const stryker = new Stryker({
   timeoutMS: 10000,
   timeoutFactor: 2,
   dryRunTimeoutMinutes: 20,
+  ignoreStatic,
   incremental: true,
   force,
   incrementalFile: `${reports}/incremental.json`,
