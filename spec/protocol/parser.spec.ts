@@ -296,6 +296,12 @@ describe('ReplyParser: malformed streams', () => {
     expect(error.reply).toBe(line);
   });
 
+  it('quotes a reply line of exactly 200 characters whole, and cuts a longer one with an ellipsis', () => {
+    const line = 'X'.repeat(200);
+    expect(failure([`${line}\r\n`], { maxLineBytes: 1024 }).reply).toBe(line);
+    expect(failure([`${line}Y\r\n`], { maxLineBytes: 1024 }).reply).toBe(`${line}…`);
+  });
+
   it('says which rule a reply broke, in words', () => {
     expect(failure(['BOGUS 1\r\n']).reason).toBe('unknown reply');
     expect(failure(['INSERTED\r\n']).reason).toBe('too few words in reply');
