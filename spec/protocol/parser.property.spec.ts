@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { BadReplyError } from '../../src/protocol/errors.js';
 import { ReplyParser } from '../../src/protocol/parser.js';
-import { ReplyReader } from '../../src/connection/reply-reader.js';
+import { plannedReads } from '../helpers/planned-reads.js';
 import type { ParserOptions } from '../../src/protocol/parser.js';
 import { replyShapes } from '../../src/protocol/reply.js';
 import type { Reply, ReplyShape, ReplyWord } from '../../src/protocol/reply.js';
@@ -119,7 +119,7 @@ const reply: fc.Arbitrary<Generated> = fc.constantFrom(...words).chain((word) =>
 
 const stream = fc.array(reply, { maxLength: 25 });
 
-/** RESERVED with a body of 32-60 KB: one that a socket read often holds whole (see ReplyReader). */
+/** RESERVED with a body of 32-60 KB: one that a socket read often holds whole (see ReadPlanner). */
 const bigReserved = replyWith('RESERVED', pseudoRandomBody(32 * 1024, 60_000));
 
 /** Where to cut a stream: random points (as fractions of its length), or after every byte. */
@@ -223,7 +223,7 @@ describe('ReplyParser properties', () => {
     );
   });
 
-  it('read the way a socket reads through ReplyReader (bodies kept as views, or read in place), replies stay intact', () => {
+  it('read the way a socket reads through ReadPlanner and parseReplies() (bodies kept as views, or read in place), replies stay intact', () => {
     // Often as much as the buffer takes, as a socket with data waiting reads: large bodies then
     // arrive whole and keep their buffer.
     const readSize = fc.oneof(fc.integer({ min: 1, max: 70_000 }), fc.constant(Infinity));
@@ -231,21 +231,17 @@ describe('ReplyParser properties', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(reply, bigReserved), { maxLength: 12 }), readSizes, (generated, sizes) => {
         const wire = Buffer.concat(generated.map((g) => g.wire));
-        const replies: Reply[] = [];
-        const reader = new ReplyReader(
-          { reusesChunks: true },
-          (r) => replies.push(r),
-          (error) => expect(error).toBeUndefined(),
-        );
+        const { planner, replies, errors, read } = plannedReads();
         for (let pos = 0, i = 0; pos < wire.length; i++) {
-          const buffer = reader.buffer();
+          const buffer = planner.buffer();
           // Like the kernel: the buffer the reader chose is overwritten, up to the read's size.
           const bytes = Math.min(sizes[i % sizes.length], buffer.length, wire.length - pos);
           buffer.fill(0x23);
           wire.copy(buffer, 0, pos, pos + bytes);
           pos += bytes;
-          reader.read(buffer, bytes);
+          read(buffer, bytes);
         }
+        expect(errors).toEqual([]);
         expect(replies.map(view)).toEqual(generated.map((g) => modelView(g.model)));
       }),
       runs(150),

@@ -1,90 +1,82 @@
-import { BehaviorSubject, Observable, distinctUntilChanged, filter, firstValueFrom } from 'rxjs';
-import type { Unsubscribable } from 'rxjs';
+import { Observable } from 'rxjs';
+import type { Subscription, Unsubscribable } from 'rxjs';
 import type { Socket } from 'node:net';
 import type { Command } from '../protocol/commands.js';
 import { BadReplyError, CommandTimeoutError, ConnectionError, QueueFullError } from '../protocol/errors.js';
-import type { Reply } from '../protocol/reply.js';
+import { parseReplies } from '../protocol/parser.js';
+import type { ParserOptions } from '../protocol/parser.js';
 import { describeAddress } from './address.js';
-import { Admission } from './admission.js';
-import { backoffDelay } from './backoff.js';
-import { deliver, reasonOf } from './deliver.js';
-import { sortLost } from './lost.js';
-import { OfflineQueue } from './offline.js';
+import { reasonOf } from './deliver.js';
+import { InFlight } from './inflight.js';
+import { zipWithPending } from './matching.js';
 import { DEFAULT_CLOSE_TIMEOUT_MS, resolveOptions } from './options.js';
 import type { ConnectionOptions, ResolvedOptions } from './options.js';
-import { Pending } from './pending.js';
-import type { CommandSink } from './pending.js';
-import { Queue } from './queue.js';
-import { openReplySocket } from './reply-socket.js';
-import { TubeState } from './tube-state.js';
-import { Watchdog } from './watchdog.js';
-import { Writer } from './writer.js';
+import { Outbound } from './outbound.js';
+import type { CommandSink, Pending } from './pending.js';
+import { ReadPlanner, parserOptionsFor } from './read-planner.js';
+import { Session } from './session.js';
+import type { ConnectionState } from './session.js';
+import { eachReadAsOne, socketChunks } from './socket-chunks.js';
 
 export type { ConnectionOptions } from './options.js';
+export type { ConnectionState } from './session.js';
 
-/** idle (not used yet: connects on the first command), connecting, connected, reconnecting, closed. */
-export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
-
-/** A connection that stayed up this long was good: the next loss starts the backoff afresh. */
-const PROVEN_AFTER_MS = 1000;
+/** One socket of a connection: its reply pipeline, and the socket itself once it is ready. */
+interface Link {
+  subscription?: Subscription;
+  socket?: Socket;
+}
 
 /**
- * One beanstalkd connection: commands are queued, written in one socket write per
- * tick, and matched in order with the replies parsed from the socket. The used tube
- * and watch set are tracked here and adjusted just before a command that needs them
- * (go-beanstalk's adjustTubes), so they are also right again after a reconnect.
+ * One beanstalkd connection: commands are queued, written in one socket write per tick
+ * (Outbound), and matched in order with the replies parsed from the socket, over sockets
+ * that come and go (Session). The used tube and watch set are adjusted just before a
+ * command that needs them, so they are also right again after a reconnect.
  */
 export class Connection {
   readonly name: string;
-  private readonly stateSubject = new BehaviorSubject<ConnectionState>('idle');
   /** idle, connecting, connected, reconnecting, closed: for logs and alerts. */
-  readonly state$: Observable<ConnectionState> = this.stateSubject.pipe(distinctUntilChanged());
-
+  readonly state$: Observable<ConnectionState>;
   private readonly options: ResolvedOptions;
-  private readonly outbox = new Queue<Pending>();
-  private readonly inflight = new Queue<Pending>();
-  private readonly admission: Admission;
-  private readonly watchdog: Watchdog;
-  private readonly offline: OfflineQueue;
-  private readonly writer: Writer;
-  private socket: Socket | undefined;
-  /** Replies received: with the bytes written, the watchdog's measure of progress. */
-  private replies = 0;
-  private attempts = 0;
-  private connectedAt = 0;
-  private proven = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private closeTimer: NodeJS.Timeout | undefined;
-  private closeDeadline = Infinity;
-  private closing: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly parserOptions: ParserOptions;
+  private readonly session: Session;
+  private readonly outbound: Outbound;
+  private readonly inflight: InFlight;
+  /** The socket commands go to; undefined while there is none. */
+  private link: Link | undefined;
+  /** A socket ended gracefully (close): the connection is closed once it is gone. */
+  private ending: Link | undefined;
   /** A command given up by `abandon`: the connection goes once everything before it is answered. */
   private abandoned: Pending | undefined;
 
   constructor(options: ConnectionOptions) {
     this.options = resolveOptions(options);
     this.name = options.name;
-    this.admission = new Admission(this.options);
-    this.watchdog = new Watchdog(this.options.commandTimeoutMs, {
-      head: () => this.inflight.peek(),
-      progress: (head) => this.progress(head),
-      timedOut: (head) => this.onTimeout(head),
-    });
-    this.writer = new Writer(this.outbox, this.inflight, this.admission, new TubeState(), () => this.watchdog.arm());
-    this.offline = new OfflineQueue(this.options.maxOfflineWaitMs, this.outbox, this.admission, (pending) =>
-      this.settle(
-        pending,
-        this.error(ConnectionError, `no connection for ${this.options.maxOfflineWaitMs} ms`, pending),
-      ),
+    this.parserOptions = parserOptionsFor(this.options);
+    this.session = new Session(
+      this.options,
+      () => this.connect(),
+      (reason) => this.finish(reason),
+    );
+    this.state$ = this.session.state$;
+    const waitMs = this.options.maxOfflineWaitMs;
+    this.outbound = new Outbound(
+      this.options,
+      () => this.inflight.wrote(),
+      (pending) => pending.fail(new ConnectionError(`no connection for ${waitMs} ms`, this.context(pending.command))),
+    );
+    this.inflight = new InFlight(this.name, this.options.commandTimeoutMs, this.outbound, (head, reason) =>
+      this.onTimeout(head, reason),
     );
   }
 
   get state(): ConnectionState {
-    return this.stateSubject.value;
+    return this.session.state;
   }
 
   /** Live commands queued or awaiting replies; 0 means idle. */
   get pendingCount(): number {
-    return this.admission.count;
+    return this.outbound.count;
   }
 
   /** Sends the command when subscribed; emits its decoded result (or completes empty) and completes. */
@@ -98,27 +90,20 @@ export class Connection {
    * teardown, or undefined when the command failed at once.
    */
   submit<T>(command: Command<T>, sink: CommandSink<T>): Unsubscribable | undefined {
-    if (this.closing || this.state === 'closed') {
+    if (this.session.isClosing || this.state === 'closed') {
       sink.error(new ConnectionError('connection is closed', this.context(command)));
       return undefined;
     }
     const offline = this.state !== 'connected';
-    const refusal = this.admission.refusal(command, offline);
+    const refusal = this.outbound.refusal(command, offline);
     if (refusal !== undefined) {
       sink.error(new QueueFullError(refusal, this.context(command)));
       return undefined;
     }
     // Telemetry hook: the observer may wrap the sink to see the outcome.
     if (this.options.observer) sink = this.options.observer.command(command, sink, this.name);
-    const pending = new Pending(command, sink, this.admission);
-    this.admission.admit(pending);
-    this.outbox.push(pending);
-    if (offline) {
-      this.offline.start();
-      this.offline.compactIfBloated();
-    }
+    const pending = this.outbound.queue(command, sink, offline);
     if (this.state === 'idle') this.connect();
-    else this.writer.schedule();
     return pending;
   }
 
@@ -128,28 +113,13 @@ export class Connection {
    * left fails with ConnectionError. A later call with a shorter bound shortens the wait.
    */
   close(timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS): Promise<void> {
-    if (!this.closing) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.closing = { promise, resolve };
+    return this.session.close(timeoutMs, () => {
       // Commands accepted while the first connect is under way still go out; a connection
       // that is down (reconnecting) or never used closes at once.
       const connectingWithWork = this.state === 'connecting' && this.pendingCount > 0;
       if (this.state === 'connected' || connectingWithWork) this.endIfDrained();
       else this.finish('connection closed');
-    }
-    if (this.state !== 'closed') this.limitClose(timeoutMs);
-    return this.closing.promise;
-  }
-
-  private limitClose(timeoutMs: number): void {
-    if (timeoutMs === Infinity) return;
-    if (timeoutMs <= 0) return this.finish('connection closed before the reply');
-    const deadline = Date.now() + timeoutMs;
-    if (deadline >= this.closeDeadline) return;
-    clearTimeout(this.closeTimer);
-    this.closeDeadline = deadline;
-    this.closeTimer = setTimeout(() => this.finish(`close gave up after ${timeoutMs} ms`), timeoutMs);
+    });
   }
 
   /**
@@ -165,12 +135,11 @@ export class Connection {
     if (!pending.written) return this.close();
     this.abandoned = pending;
     this.destroyIfAbandonedIsNext();
-    return firstValueFrom(this.stateSubject.pipe(filter((state) => state === 'closed'))).then(() => undefined);
+    return this.session.whenClosed();
   }
 
   private destroyIfAbandonedIsNext(): void {
-    const abandoned = this.abandoned;
-    if (abandoned && (this.inflight.peek() === abandoned || !this.inflight.includes(abandoned))) void this.destroy();
+    if (this.abandoned && this.inflight.isNextOrGone(this.abandoned)) void this.destroy();
   }
 
   /** Closes at once: in-flight commands fail, the server returns this connection's reserved jobs to ready. */
@@ -180,170 +149,96 @@ export class Connection {
     return closed;
   }
 
-  // ---- replies ----
+  /**
+   * Opens a socket and its reply pipeline: the socket's chunks, parsed into replies, zipped
+   * in order with the commands written (each read's replies handled as one batch, so what
+   * their callbacks send leaves in one write).
+   */
+  private connect(): void {
+    this.session.opening();
+    const link: Link = {};
+    this.link = link;
+    const planner = new ReadPlanner();
+    link.subscription = socketChunks(this.options, planner, (socket) => this.onConnected(link, socket))
+      .pipe(
+        eachReadAsOne((reading) => this.outbound.reading(reading)),
+        parseReplies({ ...this.parserOptions, planner }),
+        zipWithPending(this.outbound.written$, this.inflight.queue, this.inflight.answer),
+      )
+      .subscribe({
+        next: (broken) => this.afterReply(link, broken),
+        // An unreadable reply belongs to the oldest command still waiting.
+        error: (error: Error) =>
+          this.onLost(link, error, error instanceof BadReplyError ? this.inflight.head : undefined),
+        // FIN: the server is gone (or going). Stop writing at once: what is still queued
+        // waits for the next connection instead of vanishing into a dead socket.
+        complete: () => this.onLost(link, new ConnectionError('the server closed the connection', this.context())),
+      });
+  }
 
-  private onReply(reply: Reply): void {
-    this.replies++;
-    if (!this.proven) {
-      this.proven = true;
-      this.attempts = 0;
-    }
-    const pending = this.inflight.shift();
-    if (!pending) {
-      this.fail(
-        new BadReplyError('reply with no command waiting for it', { connection: this.name, reply: reply.line }),
-      );
-      return;
-    }
-    this.admission.release(pending);
+  private onConnected(link: Link, socket: Socket): void {
+    if (link !== this.link) return;
+    link.socket = socket;
+    this.session.opened();
+    this.outbound.attach(socket);
+    if (this.session.isClosing) this.endIfDrained();
+  }
+
+  private afterReply(link: Link, broken: Error | undefined): void {
+    if (link !== this.link) return;
+    this.session.replied();
     // A reply word that is wrong for its command means requests and replies no longer line
-    // up: that command gets the BadReplyError, the others in flight go through the reset.
-    const broken = deliver(pending, reply, this.name);
+    // up: that command got the BadReplyError, the others in flight go through the reset.
     if (broken) this.fail(broken);
     if (this.abandoned) this.destroyIfAbandonedIsNext();
-    if (this.closing) this.endIfDrained();
-  }
-
-  // ---- socket lifecycle ----
-
-  private connect(): void {
-    this.setState(this.attempts === 0 && this.state === 'idle' ? 'connecting' : 'reconnecting');
-    const socket = openReplySocket(this.options, {
-      // A socket this connection has let go of (reset, closing) is no longer listened to.
-      live: () => socket === this.socket,
-      reply: (reply) => {
-        if (socket === this.socket) this.onReply(reply);
-      },
-      // An unreadable reply belongs to the oldest command still waiting.
-      badReply: (error) => this.fail(error, this.inflight.peek()),
-      // (After a failed read the writer is detached: what the replies queued waits for the next socket.)
-      reading: (reading) => this.writer.reading(reading),
-      connected: () => this.onConnected(socket),
-      // FIN: the server is gone (or going). Stop writing at once: what is still queued waits
-      // for the next connection instead of vanishing into a dead socket.
-      lost: (error) => this.onSocketLost(socket, error),
-    });
-    this.socket = socket;
-  }
-
-  private onConnected(socket: Socket): void {
-    if (socket !== this.socket) return;
-    // The backoff starts over only once this connection proves good (a reply, or a
-    // second alive): a server that accepts and then drops every reply still backs off.
-    this.connectedAt = Date.now();
-    this.proven = false;
-    this.offline.stop();
-    this.setState('connected');
-    this.writer.attach(socket);
-    if (this.closing) this.endIfDrained();
+    if (this.session.isClosing) this.endIfDrained();
   }
 
   /** Resets the connection after a protocol error: the socket goes, reconnect follows. */
   private fail(error: Error, culprit?: Pending): void {
-    if (this.socket) this.onSocketLost(this.socket, error, culprit);
-  }
-
-  /**
-   * The watchdog's measure: replies, plus bytes leaving while the head's own are not all out.
-   * Later commands a frozen server's kernel keeps accepting must not keep the head alive.
-   */
-  private progress(head: Pending): number {
-    const sent = this.writer.bytesSent;
-    return sent < head.sentBy ? this.replies + sent - this.writer.bytesLeaving : this.replies;
+    if (this.link) this.onLost(this.link, error, culprit);
   }
 
   /** The head command got no reply within commandTimeoutMs: it fails, the connection resets. */
-  private onTimeout(head: Pending): void {
-    const reason = `no reply within ${this.watchdog.timeoutMs} ms`;
-    this.inflight.shift();
-    if (!head.cancelled) this.settle(head, this.error(CommandTimeoutError, reason, head, true));
+  private onTimeout(head: Pending, reason: string): void {
+    if (!head.cancelled) head.fail(new CommandTimeoutError(reason, this.context(head.command), true));
     this.fail(new CommandTimeoutError(reason, this.context()));
   }
 
-  private onSocketLost(socket: Socket, error: Error | undefined, culprit?: Pending): void {
-    if (socket !== this.socket) return;
-    this.socket = undefined;
-    this.writer.detach();
-    socket.destroy();
-    this.watchdog.disarm();
-
-    if (this.state === 'connected' && Date.now() - this.connectedAt >= PROVEN_AFTER_MS) this.attempts = 0;
-    const reconnecting = this.willReconnect();
+  /** The socket is gone: in-flight commands are resent or fail (see sortLost), then reconnect or finish. */
+  private onLost(link: Link, error: Error | undefined, culprit?: Pending): void {
+    if (link === this.ending) return this.finish('connection closed');
+    if (link !== this.link) return;
+    this.link = undefined;
+    this.outbound.detach();
+    link.subscription?.unsubscribe();
+    const reconnecting = this.session.willReconnect();
     const loss = { error, culprit, reconnecting, maxResends: this.options.maxResends };
-    const resend = sortLost(this.inflight, loss, this.settle, (pending) => this.context(pending.command));
-    for (let i = resend.length - 1; i >= 0; i--) {
-      const pending = resend[i];
-      pending.resends++;
-      pending.offlineSince = 0;
-      this.admission.setWritten(pending, false);
-      this.outbox.unshift(pending);
-    }
-
+    const resend = this.inflight.lost(loss, (pending) => this.context(pending.command));
+    this.outbound.requeue(resend);
     if (!reconnecting) return this.finish(`connection lost${error ? `: ${reasonOf(error)}` : ''}`);
-    this.setState('reconnecting');
-    this.offline.start();
-    const delay = backoffDelay(this.attempts++, this.options.reconnect || {});
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.connect();
-    }, delay);
-  }
-
-  private willReconnect(): boolean {
-    const policy = this.options.reconnect;
-    if (this.closing || policy === false) return false;
-    return this.attempts < (policy.maxAttempts ?? Infinity);
+    this.session.reconnectLater();
+    this.outbound.waitOffline();
   }
 
   /** Final state: every queued command fails with ConnectionError(`reason`), the socket is gone. */
   private finish(reason: string): void {
-    clearTimeout(this.reconnectTimer);
-    clearTimeout(this.closeTimer);
-    this.watchdog.disarm();
-    this.offline.stop();
-    const socket = this.socket;
-    this.socket = undefined;
-    this.writer.detach();
-    socket?.destroy();
-    for (const queue of [this.inflight, this.outbox]) {
-      for (let pending = queue.shift(); pending; pending = queue.shift()) {
-        if (pending.subscriber && !pending.cancelled) {
-          this.settle(pending, this.error(ConnectionError, reason, pending, pending.written));
-        }
-      }
-    }
-    this.setState('closed');
-    this.closing?.resolve();
+    for (const link of [this.link, this.ending]) link?.subscription?.unsubscribe();
+    this.link = this.ending = undefined;
+    const fail = (pending: Pending) =>
+      pending.fail(new ConnectionError(reason, this.context(pending.command), pending.written));
+    this.inflight.failAll(fail);
+    this.outbound.failQueued(fail);
+    this.session.closed();
   }
 
   private endIfDrained(): void {
-    if (this.pendingCount > 0 || !this.socket) return;
-    const socket = this.socket;
-    socket.once('close', () => this.finish('connection closed'));
-    this.socket = undefined;
-    this.writer.detach();
-    socket.end();
-  }
-
-  /** Fails one live command: it stops counting against the limits first. */
-  private readonly settle = (pending: Pending, error: Error): void => {
-    this.admission.release(pending);
-    pending.subscriber?.error(error);
-  };
-
-  private error<E extends ConnectionError>(
-    Type: new (message: string, context: object, mayHaveReachedServer?: boolean) => E,
-    reason: string,
-    pending: Pending,
-    mayHaveReachedServer = false,
-  ): E {
-    return new Type(reason, this.context(pending.command), mayHaveReachedServer);
-  }
-
-  private setState(state: ConnectionState): void {
-    if (this.stateSubject.value === state) return;
-    this.options.observer?.state?.(state, this.name); // telemetry hook
-    this.stateSubject.next(state);
+    const link = this.link;
+    if (this.pendingCount > 0 || !link?.socket) return;
+    this.link = undefined;
+    this.ending = link;
+    this.outbound.detach();
+    link.socket.end();
   }
 
   private context(command?: Command<unknown>) {

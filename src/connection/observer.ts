@@ -1,4 +1,4 @@
-import type { ConnectionState } from './connection.js';
+import type { ConnectionState } from './session.js';
 import type { Observer } from 'rxjs';
 
 /** What an observer learns of a command: its line, its body, and the tube or watch set it needs. */

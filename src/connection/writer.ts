@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Observer } from 'rxjs';
 import type { Command } from '../protocol/commands.js';
 import { encodeSegments, encodedLength } from '../protocol/encode.js';
 import type { Admission } from './admission.js';
@@ -14,7 +15,7 @@ const RESOLVED = Promise.resolve();
 /**
  * The outbound half of a connection: commands queued in one tick (or in the callbacks of
  * one read) leave in one socket write, each preceded by the use/watch/ignore it needs, and
- * then wait in `inflight` for their replies. Writes only while attached to a connected socket.
+ * then go to `written` to wait for their replies. Writes only while attached to a connected socket.
  */
 export class Writer {
   private socket: Socket | undefined;
@@ -26,7 +27,8 @@ export class Writer {
 
   constructor(
     private readonly outbox: Queue<Pending>,
-    private readonly inflight: Queue<Pending>,
+    /** Where each written command that has a reply goes: the pending-command Subject. */
+    private readonly written: Pick<Observer<Pending>, 'next'>,
     private readonly admission: Admission,
     private readonly tubes: TubeState,
     /** Called after every write (the watchdog arms itself). */
@@ -100,7 +102,7 @@ export class Writer {
     this.bytesOut += encodedLength(pending.command);
     pending.sentBy = this.bytesOut;
     this.admission.setWritten(pending, true);
-    if (!pending.command.options.noReply) this.inflight.push(pending);
+    if (!pending.command.options.noReply) this.written.next(pending);
     else if (pending.subscriber) {
       this.admission.release(pending);
       pending.subscriber.complete();

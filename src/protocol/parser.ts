@@ -22,6 +22,12 @@ export interface ParserOptions {
    * socket a fresh buffer instead of refilling that one. Default: never.
    */
   readonly keepChunkMinBytes?: number | undefined;
+  /**
+   * @internal For parseReplies() over a socket whose reads a planner places (a connection's
+   * ReadPlanner): it gets the subscription's parser, and chunks read into the parser's own
+   * `readTarget` are fed with `feedTarget`. The parser itself ignores it.
+   */
+  readonly planner?: ReadPlanner | undefined;
 }
 
 const LF = 10;
@@ -364,22 +370,44 @@ function isSafeUnsigned(text: string): boolean {
 }
 
 /**
+ * @internal Chooses where a socket's next read lands for a parseReplies() subscription (the socket asks
+ * it before each read): it is handed that subscription's parser, so it can read the rest of a
+ * large body straight into the body (`readTarget`) or give the socket a fresh buffer after a
+ * body kept a view of the last one (`takeKeptChunk`). It does no I/O itself.
+ */
+export interface ReadPlanner {
+  /** The parser of the subscription that starts, or undefined once it ends. */
+  attach(parser: ReplyParser | undefined): void;
+  /** True when `chunk` was read into the parser's own `readTarget`: it is fed with `feedTarget`. */
+  isTarget(chunk: Uint8Array): boolean;
+}
+
+/**
  * RxJS operator: byte chunks in, replies out, in order. A malformed stream errors the
- * Observable with a BadReplyError (never a synchronous throw); source errors and
- * completion pass through.
+ * Observable with a BadReplyError (never a synchronous throw) after the replies before the
+ * fault were emitted; source errors and completion pass through.
  */
 export function parseReplies(options: ParserOptions = {}): OperatorFunction<Uint8Array, Reply> {
+  const planner = options.planner;
   return (source) =>
     new Observable<Reply>((subscriber) => {
       const parser = new ReplyParser(options);
       const emit = (reply: Reply): void => subscriber.next(reply);
-      return source.subscribe({
+      planner?.attach(parser);
+      const subscription = source.subscribe({
         next: (chunk) => {
-          const error = parser.feed(chunk, emit);
+          const error =
+            planner !== undefined && planner.isTarget(chunk)
+              ? parser.feedTarget(chunk.length, emit)
+              : parser.feed(chunk, emit);
           if (error) subscriber.error(error);
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
+      return () => {
+        subscription.unsubscribe();
+        planner?.attach(undefined);
+      };
     });
 }

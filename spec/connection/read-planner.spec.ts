@@ -1,24 +1,17 @@
-import { ReplyReader } from '../../src/connection/reply-reader.js';
-import type { Reply } from '../../src/protocol/reply.js';
+import { plannedReads } from '../helpers/planned-reads.js';
 
-/** A reader over a fake socket: `deliver` puts bytes where the reader asks, as a read would. */
+/** A planner over a fake socket: `deliver` puts bytes where the planner asks, as a read would. */
 function harness() {
-  const replies: Reply[] = [];
-  const reader = new ReplyReader(
-    { reusesChunks: true },
-    (reply) => replies.push(reply),
-    (error) => {
-      if (error) throw error;
-    },
-  );
+  const { planner, replies, errors, read } = plannedReads();
   const deliver = (bytes: Buffer): Buffer => {
-    const buffer = reader.buffer();
+    const buffer = planner.buffer();
     expect(bytes.length).toBeLessThanOrEqual(buffer.length);
     bytes.copy(buffer);
-    reader.read(buffer, bytes.length);
+    read(buffer, bytes.length);
+    expect(errors).toEqual([]);
     return buffer;
   };
-  return { reader, replies, deliver };
+  return { reader: planner, replies, deliver };
 }
 
 /** The harness after a connection's first read (a small reply), when its own read buffer exists. */
@@ -34,7 +27,7 @@ const bodyOf = (size: number, seed: number) =>
 const reserved = (id: number, body: Buffer) =>
   Buffer.concat([Buffer.from(`RESERVED ${id} ${body.length}\r\n`), body, Buffer.from('\r\n')]);
 
-describe('ReplyReader: where each read lands', () => {
+describe('ReadPlanner with parseReplies(): where each read lands', () => {
   test('the read buffer is made on the first read, not with the reader: the first read lands in a shared one', () => {
     const a = harness();
     const b = harness();
