@@ -50,4 +50,44 @@ describe('Admission: what may wait on one connection', () => {
     admission.release(b);
     expect([admission.count, admission.bytes, admission.queued]).toEqual([0, 0, 0]);
   });
+  test('the byte bound is inclusive: exactly maxPendingBytes waiting is still taken', () => {
+    const one = 'put 1024 0 60 10'.length + 10;
+    const admission = new Admission({ maxPendingCommands: 100, maxPendingBytes: 2 * one, maxOfflineQueue: 100 });
+    admitted(admission, 10);
+    expect(admission.refusal(put(10), false)).toBeUndefined(); // 2 * one: at the bound
+    expect(admission.refusal(put(11), false)).toBe(`too many bytes waiting (over ${2 * one})`);
+  });
+
+  test('the offline bound is inclusive too, and applies only while offline', () => {
+    const admission = new Admission({ maxPendingCommands: 100, maxPendingBytes: Infinity, maxOfflineQueue: 1 });
+    expect(admission.refusal(put(1), true)).toBeUndefined();
+    admitted(admission, 1);
+    expect(admission.refusal(put(1), true)).toBe('offline queue is full (1 commands)');
+  });
+
+  test('a written command released does not leave the offline queue twice', () => {
+    const admission = new Admission({ maxPendingCommands: 100, maxPendingBytes: Infinity, maxOfflineQueue: 100 });
+    const a = admitted(admission, 1);
+    admitted(admission, 1);
+    admission.setWritten(a, true);
+    expect(admission.queued).toBe(1);
+    admission.release(a); // settled after it was written: it had already left the offline queue
+    expect([admission.count, admission.queued]).toEqual([1, 1]);
+    admission.release(a); // twice is a no-op
+    expect([admission.count, admission.queued]).toEqual([1, 1]);
+  });
+
+  test('setWritten on a command that no longer counts leaves the counters alone', () => {
+    const admission = new Admission({ maxPendingCommands: 100, maxPendingBytes: Infinity, maxOfflineQueue: 100 });
+    const a = admitted(admission, 1);
+    admitted(admission, 1);
+    a.unsubscribe();
+    expect(admission.queued).toBe(1);
+    admission.setWritten(a, true); // e.g. a given-up command still goes on the wire
+    expect(admission.queued).toBe(1);
+    expect(a.written).toBe(true);
+    admission.setWritten(a, false); // and is requeued after a loss
+    expect(admission.queued).toBe(1);
+    expect(a.written).toBe(false);
+  });
 });

@@ -403,6 +403,21 @@ describe('commands: details of decoding and flags', () => {
   });
 });
 
+describe('a bad argument is named in its error', () => {
+  test.each([
+    ['priority', () => commands.put('t', 'x', { priority: -1 })],
+    ['delay', () => commands.put('t', 'x', { delay: -1 })],
+    ['ttr', () => commands.put('t', 'x', { ttr: 0 })],
+    ['priority', () => commands.release(1, -1, 0)],
+    ['delay', () => commands.release(1, 0, -1)],
+    ['priority', () => commands.bury(1, -1)],
+    ['kick bound', () => commands.kick('t', -1)],
+    ['pause seconds', () => commands.pauseTube('t', -1)],
+  ])('%s', (what, build) => {
+    expect(build).toThrow(new RegExp(`^${what} must be an integer from`));
+  });
+});
+
 describe('watch sets', () => {
   test('duplicates are dropped, order kept, and the set is frozen', () => {
     const watch = commands.reserve(['b', 'a', 'b']).options.watch;

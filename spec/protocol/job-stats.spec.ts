@@ -104,4 +104,65 @@ describe('readJobStatsLayout (the quick stats-job reader)', () => {
       ),
     );
   });
+  /** The quick reader either declines or reads exactly what the general one reads. */
+  const agrees = (body: Buffer): void => {
+    const quick = readJobStatsLayout(body);
+    if (quick !== undefined) expect(quick).toEqual(decodeJobStats(byLines(body)));
+  };
+
+  it.each([
+    ['x12', 'x12', 'x12'],
+    ['1x', '1x', '1x'],
+    ['-', '-', '-'],
+    ['--5', '--5', '--5'],
+    ['1.2.3', '1.2.3', '1.2.3'],
+    ['a digit then a colon', '5:', '5:'],
+    ['16 digits', '1234567890123456', '1234567890123456'],
+    ['a space before', ' 5', ' 5'],
+    ['a control byte', '\x01', 'a\x01b'],
+    ['DEL', '\x7f', 'a\x7fb'],
+    ['a state word', 'ready', 'ready'],
+  ])('never reads %s in a number or tube field as something else', (_, number, name) => {
+    for (let index = 0; index < KEYS.length; index++) {
+      const values = [...sample];
+      values[index] = index === 1 ? name : number;
+      agrees(wire(values));
+      agrees(wire(values, '\r\n'));
+    }
+  });
+
+  it('reads the largest 15-digit values and the printable ASCII edges of a tube name', () => {
+    const values = [...sample];
+    values[0] = 999999999999999;
+    values[1] = '!tube~';
+    values[7] = -999999999999999;
+    expect(readJobStatsLayout(wire(values))).toMatchObject({
+      id: 999999999999999,
+      tube: '!tube~',
+      timeLeft: -999999999999999,
+    });
+  });
+
+  it.each(['read', 'readyy', 'buriedx', 'Ready', 'delaye'])('declines the state %j', (state) => {
+    const values = [...sample];
+    values[2] = state;
+    expect(readJobStatsLayout(wire(values))).toBeUndefined();
+  });
+
+  it('declines a body cut short anywhere, or with a wrong header line', () => {
+    const body = wire(sample);
+    for (let end = 0; end < body.length - 1; end++) expect(readJobStatsLayout(body.subarray(0, end))).toBeUndefined();
+    expect(readJobStatsLayout(body.subarray(0, body.length - 1))).toEqual(readJobStatsLayout(body)); // no final LF
+    for (const head of ['--\n', '---x\n', '---\r', '---\rx', '----\n', '--- \n']) {
+      expect(readJobStatsLayout(Buffer.concat([Buffer.from(head), body.subarray(4)]))).toBeUndefined();
+    }
+  });
+
+  it('a tube name that shares a prefix with the last one read is read whole', () => {
+    for (const name of ['emails', 'email', 'emailz', 'emails2', 'e', 'emails']) {
+      const values = [...sample];
+      values[1] = name;
+      expect(readJobStatsLayout(wire(values))?.tube).toBe(name);
+    }
+  });
 });

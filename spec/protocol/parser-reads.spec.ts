@@ -87,6 +87,23 @@ describe('ReplyParser: bodies over 1 MiB that span chunks (gathered in pieces)',
   });
 });
 
+test('two bodies over 1 MiB in a row, each spanning chunks, are each gathered whole', () => {
+  const first = patterned(MIB + 1);
+  const second = patterned(MIB + 3).reverse();
+  const wire = Buffer.concat([
+    bytes(`RESERVED 1 ${first.length}\r\n`),
+    first,
+    bytes(`\r\nRESERVED 2 ${second.length}\r\n`),
+    second,
+    bytes('\r\n'),
+  ]);
+  const { replies, feed } = parser();
+  for (let pos = 0; pos < wire.length; pos += 65_536) expect(feed(wire.subarray(pos, pos + 65_536))).toBeUndefined();
+  expect(replies.map((r) => r.args[0])).toEqual(['1', '2']);
+  expect(replies[0].body!.equals(first)).toBe(true);
+  expect(replies[1].body!.equals(second)).toBe(true);
+});
+
 describe('ReplyParser: direct reads into the body buffer (readTarget / feedTarget)', () => {
   const body = patterned(300_000);
   const header = `RESERVED 8 ${body.length}\r\n`;

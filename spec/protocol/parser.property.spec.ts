@@ -20,6 +20,16 @@ interface Generated {
   readonly wire: Buffer;
 }
 
+/**
+ * fast-check settings for `n` runs. `npm run mutation` scales them down (PROPERTY_RUNS_SCALE)
+ * and fixes the seed, so a run over hundreds of mutants stays short and gives the same verdicts.
+ */
+function runs(n: number): fc.Parameters<unknown> {
+  const scale = Number(process.env.PROPERTY_RUNS_SCALE ?? 1);
+  const seed = process.env.PROPERTY_SEED;
+  return { numRuns: Math.max(10, Math.round(n * scale)), ...(seed ? { seed: Number(seed) } : {}) };
+}
+
 const shapes: Record<string, ReplyShape> = replyShapes;
 const words = Object.keys(replyShapes) as ReplyWord[];
 
@@ -190,7 +200,7 @@ describe('ReplyParser properties', () => {
         expect(pieces.replies.map(view)).toEqual(expected);
         for (const r of pieces.replies) if (r.body !== undefined) expect(Buffer.isBuffer(r.body)).toBe(true);
       }),
-      { numRuns: 150 },
+      runs(150),
     );
   });
 
@@ -209,7 +219,7 @@ describe('ReplyParser properties', () => {
         }
         expect(replies.map(view)).toEqual(generated.map((g) => modelView(g.model)));
       }),
-      { numRuns: 150 },
+      runs(150),
     );
   });
 
@@ -234,7 +244,7 @@ describe('ReplyParser properties', () => {
         expect(errors).toEqual([]);
         expect(replies.map(view)).toEqual(generated.map((g) => modelView(g.model)));
       }),
-      { numRuns: 150 },
+      runs(150),
     );
   });
 
@@ -283,7 +293,7 @@ describe('ReplyParser properties', () => {
         const reason = (e: BadReplyError | undefined) => e?.message.split(' (reply')[0];
         expect(reason(pieces.error)).toEqual(reason(whole.error));
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 
@@ -309,7 +319,7 @@ describe('ReplyParser properties', () => {
         }
         expect(outcome.replies.slice(0, before.length).map(view)).toEqual(before.map(modelView));
       }),
-      { numRuns: 200 },
+      runs(200),
     );
   });
 
@@ -326,7 +336,7 @@ describe('ReplyParser properties', () => {
           expect(outcome.mostBuffered).toBe(0);
         },
       ),
-      { numRuns: 100 },
+      runs(100),
     );
   });
 });

@@ -296,6 +296,21 @@ describe('ReplyParser: malformed streams', () => {
     expect(error.reply).toBe(line);
   });
 
+  it('quotes a reply line of exactly 200 characters whole, and cuts a longer one with an ellipsis', () => {
+    const line = 'X'.repeat(200);
+    expect(failure([`${line}\r\n`], { maxLineBytes: 1024 }).reply).toBe(line);
+    expect(failure([`${line}Y\r\n`], { maxLineBytes: 1024 }).reply).toBe(`${line}…`);
+  });
+
+  it('says which rule a reply broke, in words', () => {
+    expect(failure(['BOGUS 1\r\n']).reason).toBe('unknown reply');
+    expect(failure(['INSERTED\r\n']).reason).toBe('too few words in reply');
+    expect(failure(['INSERTED 1 2\r\n']).reason).toBe('too many words in reply');
+    expect(failure(['INSERTED x\r\n']).reason).toBe('malformed number in reply');
+    expect(failure(['OK 101\r\n'], { maxBodyBytes: 100 }).reason).toBe('reply body longer than 100 bytes');
+    expect(failure(['OK 100\r\n', 'x'.repeat(100), 'xx'], { maxBodyBytes: 100 }).reason).toMatch(/CRLF|body/);
+  });
+
   it('rejects a body longer than maxBodyBytes at its header, without waiting for it', () => {
     const { error, parser, replies } = parse(['RESERVED 1 1000000000000\r\n', 'abc']);
     expect(error).toBeInstanceOf(BadReplyError);

@@ -259,6 +259,15 @@ describe('decodeTubeList', () => {
     expect(decodeTubeList(body('---\n- "null"\n- "default"\n'))).toEqual(['null', 'default']);
     expect(decodeTubeList(body('---\n'))).toEqual([]);
   });
+
+  it('reads a last line without its line end, and CRLF lines', () => {
+    expect(decodeTubeList(body('---\n- default\n- samples'))).toEqual(['default', 'samples']);
+    expect(decodeTubeList(body('---\r\n- default\r\n- samples\r\n'))).toEqual(['default', 'samples']);
+    expect(decodeTubeStats(body('---\nname: x\ncurrent-jobs-ready: 5'))).toMatchObject({
+      name: 'x',
+      currentJobsReady: 5,
+    });
+  });
 });
 
 describe('camelCase', () => {

@@ -61,6 +61,13 @@ describe('checkTubeName', () => {
       expect((error as Error).message).toContain('"bad name"');
     }
   });
+
+  it('quotes at most 60 characters of a bad name, and states the rule', () => {
+    expect(() => checkTubeName('-' + 'x'.repeat(300))).toThrow(
+      `invalid tube name ${JSON.stringify('-' + 'x'.repeat(59))}: use 1..200 of A-Z a-z 0-9 - + / ; . $ _ ( ), not starting with "-"`,
+    );
+    expect(() => checkTubeName(42)).toThrow('invalid tube name 42: use 1..200');
+  });
 });
 
 describe('integer arguments', () => {
@@ -116,6 +123,10 @@ describe('toBodyBytes', () => {
     expect(() => toBodyBytes({})).toThrow(InvalidArgumentError);
     expect(toBodyBytes('ab', 2)).toHaveLength(2);
     expect(() => toBodyBytes('é', 1)).toThrow(InvalidArgumentError);
+    expect(toBodyBytes(Buffer.alloc(2), 2)).toHaveLength(2);
+    expect(() => toBodyBytes(Buffer.alloc(3), 2)).toThrow('job body is 3 bytes, more than the limit of 2');
+    expect(() => toBodyBytes(new Uint8Array(3), 2)).toThrow('job body is 3 bytes, more than the limit of 2');
+    expect(() => toBodyBytes(42)).toThrow('job body must be a string or Uint8Array, got number');
   });
 
   it('refuses a string over the limit by its byte length, before encoding it', () => {
@@ -138,7 +149,7 @@ describe('checkLine', () => {
   it('accepts lines up to 224 bytes with CRLF and rejects longer ones', () => {
     expect(MAX_LINE_BYTES).toBe(224);
     expect(checkLine('x'.repeat(222))).toHaveLength(222);
-    expect(() => checkLine('x'.repeat(223))).toThrow(InvalidArgumentError);
+    expect(() => checkLine('x'.repeat(223))).toThrow("command line is 225 bytes, over the server's 224");
   });
 });
 

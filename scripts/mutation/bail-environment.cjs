@@ -1,0 +1,46 @@
+// Jest cannot bail programmatically, so under Stryker a mutant ran every covering spec even
+// after one had already killed it. This test environment skips the rest of a mutant's run
+// once a test failed: later tests in the file are skipped, and later files skip every test
+// (so their beforeAll hooks, e.g. starting a beanstalkd, do not run either). Outside a
+// mutant run (the dry run measures coverage, `npm test`) it does nothing, except that tests
+// whose full name matches MUTATION_SKIP_TESTS (a regular expression the scope sets, for a
+// few tests that each take >10 s) are skipped in the dry run and every mutant run alike.
+const NodeEnvironment = require('jest-environment-node').TestEnvironment;
+
+const ACTIVE_MUTANT = '__STRYKER_ACTIVE_MUTANT__';
+/** The mutant a test already failed for (shared by every file of the run: jest runs in band). */
+let killed;
+const slow = process.env.MUTATION_SKIP_TESTS ? new RegExp(process.env.MUTATION_SKIP_TESTS) : undefined;
+
+function fullName(test) {
+  const names = [];
+  for (let block = test; block && block.parent; block = block.parent) names.unshift(block.name);
+  return names.join(' ');
+}
+
+function skipSlow(block) {
+  for (const child of block.children) {
+    if (child.type === 'describeBlock') skipSlow(child);
+    else if (slow.test(fullName(child))) child.mode = 'skip';
+  }
+}
+
+function skipAll(block) {
+  for (const child of block.children) {
+    if (child.type === 'describeBlock') skipAll(child);
+    else child.mode = 'skip';
+  }
+}
+
+class BailEnvironment extends NodeEnvironment {
+  handleTestEvent(event, state) {
+    if (event.name === 'run_start' && slow) skipSlow(state.rootDescribeBlock);
+    const mutant = process.env[ACTIVE_MUTANT];
+    if (mutant === undefined) return;
+    if (event.name === 'run_start' && killed === mutant) skipAll(state.rootDescribeBlock);
+    if (event.name === 'test_start' && killed === mutant) event.test.mode = 'skip';
+    if (event.name === 'test_done' && event.test.errors.length > 0) killed = mutant;
+  }
+}
+
+module.exports = BailEnvironment;
