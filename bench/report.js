@@ -40,6 +40,7 @@ function summarize(entry) {
       key,
       value: median(ok.map((r) => r.value)),
       ratio: median(ratios),
+      ratioSpread: quartiles(ratios),
       refRatios,
       extra,
       errors: c.runs.filter((r) => r && r.error).map((r) => r.error),
@@ -48,6 +49,17 @@ function summarize(entry) {
     };
   }
   return out;
+}
+
+/** The first and third quartiles of the finite `values` (the spread of paired ratios), or null under 4 runs. */
+function quartiles(values) {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length < 4) return null;
+  const at = (q) => {
+    const i = (v.length - 1) * q;
+    return v[Math.floor(i)] + (v[Math.ceil(i)] - v[Math.floor(i)]) * (i - Math.floor(i));
+  };
+  return [at(0.25), at(0.75)];
 }
 
 function extraText(id, s) {
@@ -98,7 +110,8 @@ function scenarioTable(entry) {
   ];
   for (const s of Object.values(sums)) {
     const runs = s.skip ? '' : runsText(s, scenario.unit);
-    lines.push(`| ${s.name} | ${s.skip ? '—' : fmtValue(s.value, scenario.unit)} | ${s.skip ? '—' : fmtRatio(s.ratio)} | ${runs} | ${s.skip ? '' : detailText(scenario.id, s)} | ${status(s)} |`);
+    const spread = s.ratioSpread ? ` (IQR ${fmtRatio(s.ratioSpread[0])}–${fmtRatio(s.ratioSpread[1])})` : '';
+    lines.push(`| ${s.name} | ${s.skip ? '—' : fmtValue(s.value, scenario.unit)} | ${s.skip ? '—' : fmtRatio(s.ratio) + spread} | ${runs} | ${s.skip ? '' : detailText(scenario.id, s)} | ${status(s)} |`);
   }
   const ref = scenario.reference || 'raw';
   const dir = scenario.better === 'lower' ? `lower is better; ratio = client/${ref}, so below 1 beats ${ref}` : `higher is better; ratio = client/${ref}`;

@@ -17,6 +17,8 @@ const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT || 300) * 1000;
 const pick = (name) => (process.env[name] ? process.env[name].split(',').map((s) => s.trim()) : null);
 const onlyScenarios = pick('BENCH_SCENARIOS');
 const onlyClients = pick('BENCH_CLIENTS');
+// An A/B: every client is paired with this one instead of raw (e.g. rx-beanstalk-base).
+const REFERENCE = process.env.BENCH_REFERENCE;
 
 function runChild(scenarioId, clientKey, port) {
   return new Promise((resolve) => {
@@ -64,8 +66,9 @@ async function main() {
     if (onlyScenarios && !onlyScenarios.includes(scenario.id)) continue;
     // Clients are paired with raw, or with the scenario's own `reference` (the otel rows:
     // rx-beanstalk without telemetry), and a scenario may name its `clients`.
+    if (REFERENCE) scenario.reference = REFERENCE; // the report names it as the reference
     const ref = scenario.reference || 'raw';
-    const keys = [ref, ...(scenario.alsoRuns || []), ...(scenario.clients ||
+    const keys = [ref, ...((!REFERENCE && scenario.alsoRuns) || []), ...(scenario.clients ||
       Object.keys(clients).filter((k) => k !== 'raw' && !clients[k].consumeOnly && !clients[k].pairedOnly && (!onlyClients || onlyClients.includes(k))))];
     const entry = { scenario, clients: {} };
     for (const k of keys) {

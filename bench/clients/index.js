@@ -19,6 +19,7 @@ const files = {
   'node-beanstalk': './node-beanstalk',
   beanstalkd: './beanstalkd',
   'rx-beanstalk-otel': './rx-beanstalk-otel',
+  'rx-beanstalk-base': './rx-beanstalk-base',
 };
 
 for (const [key, file] of Object.entries(files)) {

@@ -8,27 +8,15 @@ const progress = require('../progress');
 // BENCH_RX_DIST points at another build (e.g. a checkout of an older commit) to compare.
 const DIST = path.resolve(process.env.BENCH_RX_DIST || path.join(__dirname, '../../dist/cjs/index.js'));
 
-function load() {
-  try {
-    return require(DIST);
-  } catch (err) {
-    return null;
-  }
-}
-
-function unavailable() {
-  const lib = load();
-  if (!lib) return `not built: ${DIST} missing or failing to load (run \`npm run build\` at the root)`;
-  if (!lib.Beanstalk || typeof lib.Beanstalk.connect !== 'function') return 'not built: dist/cjs has no Beanstalk.connect';
-  return null;
-}
-
-/** Why consuming cannot be measured, or null (checked without opening a socket). */
-function reserveUnavailable() {
-  const lib = load();
-  const proto = lib && lib.Beanstalk && lib.Beanstalk.prototype;
-  if (!proto || typeof proto.watch !== 'function') return 'no watch()/reserve stream in dist yet';
-  return null;
+/** The build of rx-beanstalk at `dist` (its dist/cjs/index.js), or null when it does not load. */
+function loader(dist) {
+  return () => {
+    try {
+      return require(dist);
+    } catch (err) {
+      return null;
+    }
+  };
 }
 
 /**
@@ -66,32 +54,44 @@ function clientAdapter(client, { reserveOptions = {}, idOf = (id) => id } = {}) 
   };
 }
 
-/** `reserveOptions` go to every reserve stream (e.g. `{ connections: 1 }`). */
-async function open(port, reserveOptions = {}) {
-  const { Beanstalk } = load();
-  const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`);
-  return { bs, ...clientAdapter(bs, { reserveOptions }) };
+/** The adapter for the build at `dist`: the root build, or another one for an A/B (./rx-beanstalk-base). */
+function adapterFor(dist, name, notes) {
+  const load = loader(dist);
+  function unavailable() {
+    const lib = load();
+    if (!lib) return `not built: ${DIST} missing or failing to load (run \`npm run build\` at the root)`;
+    if (!lib.Beanstalk || typeof lib.Beanstalk.connect !== 'function') return 'not built: dist/cjs has no Beanstalk.connect';
+    return null;
+  }
+
+  /** Why consuming cannot be measured, or null (checked without opening a socket). */
+  function reserveUnavailable() {
+    const lib = load();
+    const proto = lib && lib.Beanstalk && lib.Beanstalk.prototype;
+    if (!proto || typeof proto.watch !== 'function') return 'no watch()/reserve stream in dist yet';
+    return null;
+  }
+
+  /** `reserveOptions` go to every reserve stream (e.g. `{ connections: 1 }`). */
+  async function open(port, reserveOptions = {}) {
+    const { Beanstalk } = load();
+    const bs = Beanstalk.connect(`beanstalk://127.0.0.1:${port}`);
+    return { bs, ...clientAdapter(bs, { reserveOptions }) };
+  }
+
+  /**
+   * A pool over several servers, with the same put/consume shape as open(). `servers` tells
+   * on which server each put landed (index into `ports`), for the per-server checks.
+   */
+  async function openPool(ports) {
+    const { Beanstalk } = load();
+    const pool = Beanstalk.pool(ports.map((port) => `beanstalk://127.0.0.1:${port}`));
+    const perServer = ports.map(() => 0);
+    const idOf = (ref) => { perServer[ref.server.index]++; return ref.id; };
+    return { pool, perServer, ...clientAdapter(pool, { idOf }) };
+  }
+
+  return { name, notes, pipelines: true, unavailable, reserveUnavailable, open, openPool, clientAdapter };
 }
 
-/**
- * A pool over several servers, with the same put/consume shape as open(). `servers` tells
- * on which server each put landed (index into `ports`), for the per-server checks.
- */
-async function openPool(ports) {
-  const { Beanstalk } = load();
-  const pool = Beanstalk.pool(ports.map((port) => `beanstalk://127.0.0.1:${port}`));
-  const perServer = ports.map(() => 0);
-  const idOf = (ref) => { perServer[ref.server.index]++; return ref.id; };
-  return { pool, perServer, ...clientAdapter(pool, { idOf }) };
-}
-
-module.exports = {
-  name: 'rx-beanstalk',
-  notes: 'this project (dist/cjs)',
-  pipelines: true,
-  unavailable,
-  reserveUnavailable,
-  open,
-  openPool,
-  clientAdapter,
-};
+module.exports = { ...adapterFor(DIST, 'rx-beanstalk', 'this project (dist/cjs)'), adapterFor };
