@@ -70,9 +70,9 @@ const scopes = {
     // the same paths are driven with short bounds by losses, reconnect, hostile and the rest of outage.
     skip: 'settle within commandTimeoutMs; close\\(\\) within its bound|by default a queued put or stats waits a bounded time',
   },
-  // The connection layer's pure pieces (and the loss rules) against spec/connection alone.
+  // The connection layer's pure pieces (the loss rules, reply matching, the read planner) against spec/connection alone.
   'connection-unit': {
-    mutate: ['src/connection/{queue,tube-state,backoff,lost,admission,offline,watchdog}.ts'],
+    mutate: ['src/connection/{queue,tube-state,backoff,lost,admission,offline,watchdog,matching,read-planner}.ts'],
     specs: ['spec/connection/**/*.spec.ts'],
   },
   // The pure pieces of the client layer and their unit specs.
