@@ -1,6 +1,8 @@
 import { EMPTY, Observable, concat, defer, last, map, mergeMap } from 'rxjs';
 import { awaitableFrom } from '../client/awaitable.js';
 import type { Awaitable } from '../client/awaitable.js';
+import type { Job } from '../client/job.js';
+import type { Tube } from '../client/tube.js';
 import { checkUint32 } from '../protocol/validate.js';
 import type { TubeStats } from '../protocol/stats.js';
 import { findOnEvery, onEvery, pooledStats } from './fan-out.js';
@@ -48,38 +50,24 @@ export class PoolTube {
 
   /** Each up server's next ready job in this tube (at most one per server); completes empty if none. */
   peekReady(): Awaitable<PoolJob, PoolJob | undefined> {
-    return awaitableFrom(
-      findOnEvery(this.pool.servers, (client, server) =>
-        client
-          .tube(this.name)
-          .peekReady()
-          .pipe(map((job) => server.tag(job))),
-      ),
-      true,
-    );
+    return this.peekOnEvery((tube) => tube.peekReady());
   }
 
   /** Each up server's delayed job that becomes ready soonest; completes empty if none. */
   peekDelayed(): Awaitable<PoolJob, PoolJob | undefined> {
-    return awaitableFrom(
-      findOnEvery(this.pool.servers, (client, server) =>
-        client
-          .tube(this.name)
-          .peekDelayed()
-          .pipe(map((job) => server.tag(job))),
-      ),
-      true,
-    );
+    return this.peekOnEvery((tube) => tube.peekDelayed());
   }
 
   /** Each up server's oldest buried job; completes empty if none. */
   peekBuried(): Awaitable<PoolJob, PoolJob | undefined> {
+    return this.peekOnEvery((tube) => tube.peekBuried());
+  }
+
+  /** The first job `peek` finds on each up server's tube of this name, tagged with its server. */
+  private peekOnEvery(peek: (tube: Tube) => Observable<Job>): Awaitable<PoolJob, PoolJob | undefined> {
     return awaitableFrom(
       findOnEvery(this.pool.servers, (client, server) =>
-        client
-          .tube(this.name)
-          .peekBuried()
-          .pipe(map((job) => server.tag(job))),
+        peek(client.tube(this.name)).pipe(map((job) => server.tag(job))),
       ),
       true,
     );
