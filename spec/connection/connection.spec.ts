@@ -1,58 +1,24 @@
 import { firstValueFrom } from 'rxjs';
-import type { Observable } from 'rxjs';
-import { Connection } from '../../src/connection/connection.js';
-import type { ConnectionOptions, ConnectionState } from '../../src/connection/connection.js';
-import type { CommandSink } from '../../src/connection/pending.js';
 import * as commands from '../../src/protocol/commands.js';
-import { BadReplyError, CommandTimeoutError, ConnectionError, QueueFullError } from '../../src/protocol/errors.js';
-import { startFaultProxy } from '../support/fault-proxy.js';
-import type { FaultProxy } from '../support/fault-proxy.js';
-import { startHostileServer } from '../support/hostile-server.js';
-import { failure, freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
+import type { CommandSink } from '../../src/connection/pending.js';
+import { ConnectionError, QueueFullError } from '../../src/protocol/errors.js';
+import { recordingSink, statesOf, useConnections, value } from '../helpers/connections.js';
+import { failure, freshTube, sleep } from '../helpers/setup.js';
 
-// The Connection class itself against a real beanstalkd (through the fault proxy where the
-// network must misbehave): every scenario opens its own connection inside its test.
+// The Connection class against a real beanstalkd, through the fault proxy: its life cycle,
+// close, abandon and destroy. Every scenario opens its own connection inside its test.
 
-const context = useBeanstalkd();
-let proxy: FaultProxy;
-const open: Connection[] = [];
-
-beforeEach(async () => {
-  proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: context.server.port } });
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((connection) => connection.destroy()));
-  await proxy.close();
-});
-
-function connect(options: Partial<ConnectionOptions> = {}): Connection {
-  const connection = new Connection({
-    name: 'under-test',
-    address: { host: '127.0.0.1', port: proxy.port },
-    reconnect: { initialDelayMs: 10, maxDelayMs: 20 },
-    ...options,
-  });
-  open.push(connection);
-  return connection;
-}
-
-function statesOf(connection: Connection): ConnectionState[] {
-  const states: ConnectionState[] = [];
-  connection.state$.subscribe((state) => states.push(state));
-  return states;
-}
-
-const value = <T>(source: Observable<T>): Promise<T> => firstValueFrom(source);
+const { connect, proxy } = useConnections();
 
 describe('Connection: life cycle', () => {
   test('idle and named until its first command, which connects it', async () => {
     const connection = connect();
     const states = statesOf(connection);
     expect(connection.name).toBe('under-test');
-    expect(String(connection)).toBe(`under-test (beanstalk://127.0.0.1:${proxy.port})`);
+    expect(String(connection)).toBe(`under-test (beanstalk://127.0.0.1:${proxy().port})`);
     expect(connection.state).toBe('idle');
     expect(connection.pendingCount).toBe(0);
-    expect(proxy.stats.connections).toBe(0);
+    expect(proxy().stats.connections).toBe(0);
     expect(await value(connection.send(commands.listTubeUsed()))).toBe('default');
     expect(connection.state).toBe('connected');
     expect(states).toEqual(['idle', 'connecting', 'connected']);
@@ -94,7 +60,7 @@ describe('Connection: life cycle', () => {
     expect(error.command).toBe('list-tubes');
     expect(error.reason).toBe('too many commands waiting (1)');
     await first;
-    expect(proxy.stats.bytesUp).toBe('stats\r\n'.length);
+    expect(proxy().stats.bytesUp).toBe('stats\r\n'.length);
   });
 
   test('the observer sees every command and may wrap its sink', async () => {
@@ -116,6 +82,62 @@ describe('Connection: life cycle', () => {
   });
 });
 
+describe('Connection: limits and replies', () => {
+  test('maxOfflineQueue bounds what waits while down, not what is sent while connected', async () => {
+    const connection = connect({ maxOfflineQueue: 1, reconnect: { initialDelayMs: 5000 } });
+    await value(connection.send(commands.stats()));
+    const both = await Promise.all([
+      value(connection.send(commands.stats())),
+      value(connection.send(commands.listTubes())),
+    ]);
+    expect(both).toHaveLength(2);
+    proxy().cutAll();
+    await sleep(30);
+    expect(connection.state).toBe('reconnecting');
+    connection.send(commands.stats()).subscribe({ error: () => undefined });
+    const error = (await failure(connection.send(commands.listTubes()))) as QueueFullError;
+    expect(error).toBeInstanceOf(QueueFullError);
+    expect(error.reason).toBe('offline queue is full (1 commands)');
+  });
+
+  test('a reply body over maxReplyBodyBytes fails the command it answers', async () => {
+    const connection = connect({ maxReplyBodyBytes: 10 });
+    const tube = freshTube();
+    const id = await value(connection.send(commands.put(tube, 'x'.repeat(11))));
+    const error = (await failure(connection.send(commands.peek(id)))) as Error;
+    expect(error.constructor.name).toBe('BadReplyError');
+    expect((error as ConnectionError).command).toBe(`peek ${id}`);
+  });
+
+  test('bodies stay intact after later reads reuse the read buffer', async () => {
+    const connection = connect();
+    const tube = freshTube();
+    const sizes = [5, 300, 5000, 60_000, 7];
+    const ids: number[] = [];
+    for (const [index, size] of sizes.entries()) {
+      ids.push(await value(connection.send(commands.put(tube, Buffer.alloc(size, 97 + index)))));
+    }
+    const bodies: Buffer[] = [];
+    for (const id of ids) bodies.push((await value(connection.send(commands.peek(id)))).body);
+    for (const id of ids) await value(connection.send(commands.peek(id))); // more reads over the same buffer
+    expect(bodies.map((body) => [body.length, new Set(body).size, body[0]])).toEqual(
+      sizes.map((size, index) => [size, 1, 97 + index]),
+    );
+  });
+
+  test('an error reply to a command its caller cancelled is dropped, not delivered', async () => {
+    const connection = connect();
+    await value(connection.send(commands.stats()));
+    const sink = recordingSink();
+    const handle = connection.submit(commands.deleteJob(2 ** 31), sink);
+    await Promise.resolve(); // written in this tick's flush, answered a round trip later
+    await Promise.resolve();
+    handle?.unsubscribe();
+    await value(connection.send(commands.stats()));
+    expect(sink.events).toEqual([]);
+  });
+});
+
 describe('Connection: close, abandon, destroy', () => {
   test('closing a connection never used opens no socket', async () => {
     const connection = connect();
@@ -123,7 +145,7 @@ describe('Connection: close, abandon, destroy', () => {
     await connection.close();
     expect(states).toEqual(['idle', 'closed']);
     await sleep(20);
-    expect(proxy.stats.connections).toBe(0);
+    expect(proxy().stats.connections).toBe(0);
   });
 
   test('commands queued while the first connect is under way still get their replies', async () => {
@@ -137,12 +159,51 @@ describe('Connection: close, abandon, destroy', () => {
     expect(connection.state).toBe('closed');
   });
 
-  test('a connect whose only command was cancelled closes at once', async () => {
+  test('a connect whose only command was cancelled closes at once, without waiting for the socket', async () => {
     const connection = connect();
+    const states = statesOf(connection);
     connection.send(commands.stats()).subscribe().unsubscribe();
     expect(connection.state).toBe('connecting');
     await connection.close();
-    expect(connection.state).toBe('closed');
+    expect(states).toEqual(['idle', 'connecting', 'closed']);
+  });
+
+  test('work cancelled after close() while connecting: the socket ends as soon as it is up', async () => {
+    const connection = connect();
+    const subscription = connection.send(commands.stats()).subscribe();
+    const started = Date.now();
+    const closing = connection.close(2000);
+    subscription.unsubscribe();
+    await closing;
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('a socket that comes back with nothing to do stays up', async () => {
+    const connection = connect();
+    await value(connection.send(commands.stats()));
+    const states = statesOf(connection);
+    proxy().cutAll();
+    while (states.filter((state) => state === 'connected').length < 2) await sleep(5);
+    await sleep(100);
+    expect(connection.state).toBe('connected');
+    expect(await value(connection.send(commands.listTubeUsed()))).toBe('default');
+  });
+
+  test('close(0) gives up on in-flight commands at once; close(ms) after that long', async () => {
+    for (const [timeoutMs, reason] of [
+      [0, 'connection closed before the reply'],
+      [100, 'close gave up after 100 ms'],
+    ] as const) {
+      const connection = connect();
+      const tube = freshTube();
+      await value(connection.send(commands.watch(tube)));
+      const blocked = failure(connection.send(commands.reserve([tube])));
+      await sleep(30);
+      await connection.close(timeoutMs);
+      const error = (await blocked) as ConnectionError;
+      expect(error.reason).toBe(reason);
+      expect(error.mayHaveReachedServer).toBe(true);
+    }
   });
 
   test('a connected connection lets its in-flight commands finish, then ends the socket', async () => {
@@ -157,13 +218,13 @@ describe('Connection: close, abandon, destroy', () => {
     await connection.close();
     expect(Date.now() - started).toBeGreaterThanOrEqual(800);
     expect(await timedOut).toBe('timed out');
-    expect(proxy.stats.live).toBe(0);
+    expect(proxy().stats.live).toBe(0);
   });
 
   test('a connection down and reconnecting closes at once; what waits fails with ConnectionError', async () => {
     const connection = connect({ reconnect: { initialDelayMs: 5000 } });
     await value(connection.send(commands.stats()));
-    proxy.cutAll();
+    proxy().cutAll();
     await sleep(50);
     expect(connection.state).toBe('reconnecting');
     const queued = failure(connection.send(commands.listTubes()));
@@ -209,6 +270,32 @@ describe('Connection: close, abandon, destroy', () => {
     expect(connection.state).toBe('closed');
   });
 
+  test('abandon: commands written after the reserve fail with it instead of holding the close', async () => {
+    const connection = connect();
+    const tube = freshTube();
+    await value(connection.send(commands.watch(tube)));
+    const handle = connection.submit(commands.reserve([tube]), recordingSink());
+    const behind = failure(connection.send(commands.listTubes()));
+    await sleep(50);
+    const started = Date.now();
+    await connection.abandon(handle!);
+    expect(Date.now() - started).toBeLessThan(1000);
+    const error = (await behind) as ConnectionError;
+    expect(error.reason).toBe('connection destroyed');
+    expect(error.mayHaveReachedServer).toBe(true);
+  });
+
+  test('a command cancelled while queued is not failed by the close', async () => {
+    const connection = connect({ reconnect: { initialDelayMs: 5000 } });
+    await value(connection.send(commands.stats()));
+    proxy().cutAll();
+    await sleep(30);
+    const sink = recordingSink();
+    connection.submit(commands.stats(), sink)?.unsubscribe();
+    await connection.close();
+    expect(sink.events).toEqual([]);
+  });
+
   test('destroy: in-flight commands fail as maybe done, queued ones as never sent', async () => {
     const connection = connect();
     const tube = freshTube();
@@ -224,6 +311,8 @@ describe('Connection: close, abandon, destroy', () => {
     expect(inFlight.command).toBe(`reserve`);
     expect(notSent.reason).toBe('connection destroyed');
     expect(notSent.mayHaveReachedServer).toBe(false);
+    await sleep(30);
+    expect(proxy().stats.live).toBe(0);
   });
 });
 
@@ -233,7 +322,7 @@ describe('Connection: writes past 1 MiB unsent', () => {
   test('later commands wait in the outbox (never sent) until the socket drains', async () => {
     const connection = connect();
     await value(connection.send(commands.stats()));
-    proxy.pause();
+    proxy().pause();
     const big = failure(connection.send(commands.put(freshTube(), huge)));
     await sleep(50);
     const queued = failure(connection.send(commands.stats()));
@@ -246,95 +335,13 @@ describe('Connection: writes past 1 MiB unsent', () => {
   test('once it drains, what waited is written and answered', async () => {
     const connection = connect();
     await value(connection.send(commands.listTubeUsed()));
-    proxy.pause();
+    proxy().pause();
     const tooBig = failure(connection.send(commands.put('default', huge)));
     await sleep(50);
     const after = value(connection.send(commands.listTubeUsed()));
     await sleep(50);
-    proxy.resume();
+    proxy().resume();
     expect(((await tooBig) as Error).constructor.name).toBe('JobTooBigError');
     expect(await after).toBe('default');
-  });
-});
-
-describe('Connection: faults', () => {
-  test('a command waiting offline past maxOfflineWaitMs fails, saying how long it waited', async () => {
-    const port = proxy.port;
-    await proxy.close(); // nothing listens there any more
-    const connection = connect({ address: { host: '127.0.0.1', port }, maxOfflineWaitMs: 100 });
-    const error = (await failure(connection.send(commands.put(freshTube(), 'late')))) as ConnectionError;
-    expect(error).toBeInstanceOf(ConnectionError);
-    expect(error.reason).toBe('no connection for 100 ms');
-    expect(error.command).toMatch(/^put /);
-    expect(error.mayHaveReachedServer).toBe(false);
-    expect(connection.state).toBe('reconnecting');
-  });
-
-  test('a silent server: the head command times out, the connection resets and recovers', async () => {
-    const connection = connect({ commandTimeoutMs: 300 });
-    await value(connection.send(commands.stats()));
-    const states = statesOf(connection);
-    proxy.pause();
-    const head = failure(connection.send(commands.listTubes()));
-    const second = failure(connection.send(commands.put(freshTube(), 'unanswered')));
-    const error = (await head) as CommandTimeoutError;
-    expect(error).toBeInstanceOf(CommandTimeoutError);
-    expect(error.reason).toBe('no reply within 300 ms');
-    expect(error.command).toBe('list-tubes');
-    expect(error.mayHaveReachedServer).toBe(true);
-    const behind = (await second) as CommandTimeoutError;
-    expect(behind).toBeInstanceOf(CommandTimeoutError);
-    expect(behind.reason).toBe('connection lost before the reply: no reply within 300 ms');
-    expect(states).toContain('reconnecting');
-    proxy.resume();
-    expect(await value(connection.send(commands.listTubeUsed()))).toBe('default');
-  });
-
-  test('a cancelled head that times out fails nothing but still resets the connection', async () => {
-    const connection = connect({ commandTimeoutMs: 300 });
-    await value(connection.send(commands.stats()));
-    const states = statesOf(connection);
-    proxy.pause();
-    const errors: unknown[] = [];
-    connection
-      .send(commands.stats())
-      .subscribe({ error: (error) => errors.push(error) })
-      .unsubscribe();
-    const later = connection.send(commands.listTubes()).subscribe({ error: (error) => errors.push(error) });
-    await sleep(700);
-    expect(states).toContain('reconnecting');
-    later.unsubscribe();
-    expect(errors.map((error) => (error as Error).constructor.name)).toEqual(['CommandTimeoutError']);
-    proxy.resume();
-  });
-
-  test('the server ending the connection with reconnect off: what was in flight fails, naming the FIN', async () => {
-    const connection = connect({ reconnect: false });
-    await value(connection.send(commands.stats()));
-    const quit = value(connection.send(commands.quit()).pipe());
-    const after = failure(connection.send(commands.stats()));
-    await quit.catch(() => undefined);
-    const error = (await after) as ConnectionError;
-    expect(error).toBeInstanceOf(ConnectionError);
-    expect(error.reason).toBe('connection lost before the reply: the server closed the connection');
-    expect(connection.state).toBe('closed');
-    const next = (await failure(connection.send(commands.stats()))) as ConnectionError;
-    expect(next.reason).toBe('connection is closed');
-  });
-
-  test('a reply with the wrong word fails its own command with BadReplyError and resets the connection', async () => {
-    const hostile = await startHostileServer('wrong-word');
-    try {
-      const connection = connect({ address: { host: '127.0.0.1', port: hostile.port }, reconnect: false });
-      const error = (await failure(connection.send(commands.stats()))) as BadReplyError;
-      expect(error).toBeInstanceOf(BadReplyError);
-      expect(error.command).toBe('stats');
-      expect(error.reply).toBe('INSERTED 77');
-      expect(error.connection).toBe('under-test');
-      await sleep(50);
-      expect(connection.state).toBe('closed');
-    } finally {
-      await hostile.close();
-    }
   });
 });

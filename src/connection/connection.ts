@@ -206,7 +206,7 @@ export class Connection {
   }
 
   /** The socket is gone: in-flight commands are resent or fail (see sortLost), then reconnect or finish. */
-  private onLost(link: Link, error: Error | undefined, culprit?: Pending): void {
+  private onLost(link: Link, error: Error, culprit?: Pending): void {
     if (link === this.ending) return this.finish('connection closed');
     if (link !== this.link) return;
     this.link = undefined;
@@ -216,7 +216,7 @@ export class Connection {
     const loss = { error, culprit, reconnecting, maxResends: this.options.maxResends };
     const resend = this.inflight.lost(loss, (pending) => this.context(pending.command));
     this.outbound.requeue(resend);
-    if (!reconnecting) return this.finish(`connection lost${error ? `: ${reasonOf(error)}` : ''}`);
+    if (!reconnecting) return this.finish(`connection lost: ${reasonOf(error)}`);
     this.session.reconnectLater();
     this.outbound.waitOffline();
   }

@@ -15,10 +15,8 @@ export function deliver(pending: Pending, reply: Reply, connection: string): Err
   try {
     value = pending.command.decode(reply, connection);
   } catch (error) {
-    if (!subscriber) {
-      if (error instanceof BeanstalkError) return error;
-      return new BadReplyError(String(error), { connection, command: pending.command.line, reply: reply.line });
-    }
+    // The library's own use/watch/ignore: the tube state it tracks is now unknown.
+    if (!subscriber) return error as Error;
     // A command given up is still checked: a wrong word means the replies no longer line up.
     if (!pending.cancelled) subscriber.error(error);
     return error instanceof BadReplyError ? error : undefined;
