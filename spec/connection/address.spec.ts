@@ -1,4 +1,11 @@
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { Address } from '../../src/connection/address.js';
 import {
   DEFAULT_PORT,
   describeAddress,
@@ -7,6 +14,7 @@ import {
   readsIntoGivenBuffers,
 } from '../../src/connection/address.js';
 import { InvalidArgumentError } from '../../src/protocol/errors.js';
+import { startBeanstalkd } from '../../src/testing/index.js';
 import { useBeanstalkd } from '../helpers/setup.js';
 
 describe('parseAddress', () => {
@@ -111,13 +119,82 @@ describe('openSocket, against a real beanstalkd', () => {
     opened.socket.destroy();
   });
 
-  test('a TLS address waits for secureConnect', () => {
-    const opened = openSocket(
-      { host: '127.0.0.1', port: beanstalkd.server.port, tls: { rejectUnauthorized: true } },
-      { buffer: () => Buffer.alloc(16), read: () => undefined },
+  test('no host: 127.0.0.1', async () => {
+    const { socket } = openSocket(
+      { port: beanstalkd.server.port },
+      { buffer: () => Buffer.alloc(64), read: () => undefined },
     );
-    opened.socket.on('error', () => undefined);
-    expect(opened.ready).toBe('secureConnect');
-    opened.socket.destroy();
+    await once(socket, 'connect');
+    expect(socket.remoteAddress).toBe('127.0.0.1');
+    socket.destroy();
+  });
+
+  test('a UNIX socket path', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rxbs-address-'));
+    const server = await startBeanstalkd({ unixPath: path.join(dir, 'b.sock') });
+    try {
+      const got = listing({ path: server.unixPath, host: 'ignored.invalid' });
+      expect(got.opened.ready).toBe('connect');
+      await expect(got.text).resolves.toMatch(/^OK \d+\r\n---\n- default\n/);
+      got.opened.socket.destroy();
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('TLS with the given options (a trusted CA), read from its own buffers', async () => {
+    const fixtures = path.join(__dirname, '..', 'fixtures');
+    const terminator = createTlsServer(
+      {
+        key: readFileSync(path.join(fixtures, 'tls-key.pem')),
+        cert: readFileSync(path.join(fixtures, 'tls-cert.pem')),
+      },
+      (secure) => {
+        const plain = netConnect({ host: '127.0.0.1', port: beanstalkd.server.port });
+        secure.pipe(plain).pipe(secure);
+        secure.on('error', () => plain.destroy()).on('close', () => plain.destroy());
+        plain.on('error', () => secure.destroy()).on('close', () => secure.destroy());
+      },
+    );
+    await new Promise<void>((resolve) => terminator.listen(0, '127.0.0.1', resolve));
+    const { port } = terminator.address() as { port: number };
+    try {
+      const trusted = listing({
+        host: '127.0.0.1',
+        port,
+        tls: { ca: readFileSync(path.join(fixtures, 'tls-cert.pem')) },
+      });
+      expect(trusted.opened.ready).toBe('secureConnect');
+      await expect(trusted.text).resolves.toMatch(/- default/);
+      expect(trusted.reads.length).toBeGreaterThan(0);
+      trusted.opened.socket.destroy();
+      // tls: true uses the system's CAs, which do not know this certificate.
+      const untrusted = listing({ host: '127.0.0.1', port, tls: true });
+      await expect(untrusted.text).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    } finally {
+      await new Promise<void>((resolve) => terminator.close(() => resolve()));
+    }
   });
 });
+
+/** Opens a socket, sends list-tubes once it is ready, and collects the reply's text. */
+function listing(address: Address) {
+  const reads: Buffer[] = [];
+  let text = '';
+  let resolve!: (text: string) => void;
+  let reject!: (error: Error) => void;
+  const done = new Promise<string>((res, rej) => ((resolve = res), (reject = rej)));
+  const opened = openSocket(address, {
+    buffer: () => Buffer.alloc(4096),
+    read: (buffer, bytes) => {
+      reads.push(buffer);
+      text += buffer.toString('latin1', 0, bytes);
+      if (text.includes('- default')) resolve(text);
+    },
+  });
+  const socket: Socket = opened.socket;
+  socket.once(opened.ready, () => socket.write('list-tubes\r\n'));
+  socket.on('error', reject);
+  return { opened, text: done, reads };
+}

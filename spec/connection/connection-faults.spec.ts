@@ -20,6 +20,7 @@ describe('Connection: faults', () => {
     expect(error.reason).toBe('no connection for 100 ms');
     expect(error.command).toMatch(/^put /);
     expect(error.mayHaveReachedServer).toBe(false);
+    expect(connection.pendingCount).toBe(0);
     expect(connection.state).toBe('reconnecting');
   });
 

@@ -311,6 +311,7 @@ describe('Connection: close, abandon, destroy', () => {
     expect(inFlight.command).toBe(`reserve`);
     expect(notSent.reason).toBe('connection destroyed');
     expect(notSent.mayHaveReachedServer).toBe(false);
+    expect(connection.pendingCount).toBe(0);
     await sleep(30);
     expect(proxy().stats.live).toBe(0);
   });

@@ -134,3 +134,63 @@ describe('Outbound: queued while offline', () => {
     expect(written).toEqual([]);
   });
 });
+
+describe('Outbound: coalesced writes', () => {
+  test("commands queued while a read's replies are delivered leave in one write at its end", async () => {
+    const { subject, written, writes } = outbound();
+    subject.attach(await socket());
+    await flushed();
+    subject.reading(true);
+    const burst: commands.Command<unknown>[] = [commands.stats(), commands.listTubes(), commands.listTubeUsed()];
+    for (const command of burst) subject.queue(command, recordingSink(), false);
+    await flushed(); // no microtask flush while the read lasts
+    expect(writes()).toBe(0);
+    subject.reading(false);
+    expect(writes()).toBe(1);
+    expect(written.map((pending) => pending.command.line)).toEqual(['stats', 'list-tubes', 'list-tube-used']);
+    subject.reading(true);
+    subject.reading(false); // nothing queued: no write
+    expect(writes()).toBe(1);
+  });
+
+  test('a burst queued in one tick leaves in one write', async () => {
+    const { subject, writes } = outbound();
+    subject.attach(await socket());
+    for (let i = 0; i < 5; i++) subject.queue(commands.stats(), recordingSink(), false);
+    await flushed();
+    expect(writes()).toBe(1);
+  });
+
+  test('a command cancelled before its write is never sent', async () => {
+    const { subject, written, writes } = outbound();
+    subject.attach(await socket());
+    subject.queue(commands.put(freshTube(), 'never'), recordingSink(), false).unsubscribe();
+    await flushed();
+    expect(written).toEqual([]);
+    expect(writes()).toBe(0);
+  });
+
+  test('detached before the flush: the commands wait for the next socket', async () => {
+    const { subject, written } = outbound();
+    subject.attach(await socket());
+    subject.queue(commands.stats(), recordingSink(), false);
+    subject.detach();
+    await flushed();
+    expect(written).toEqual([]);
+    subject.attach(await socket());
+    await flushed();
+    expect(written.map((pending) => pending.command.line)).toEqual(['stats']);
+  });
+
+  test('a command with no reply (quit) completes once written and is not matched with a reply', async () => {
+    const { subject, written } = outbound();
+    subject.attach(await socket());
+    const sink = recordingSink();
+    subject.queue(commands.quit(), sink, false);
+    expect(subject.count).toBe(1);
+    await flushed();
+    expect(sink.events).toEqual(['complete']);
+    expect(written).toEqual([]);
+    expect(subject.count).toBe(0);
+  });
+});

@@ -202,19 +202,25 @@ describe('Session: the bounded close', () => {
   });
 
   test('a later, shorter bound wins; a later, longer one does not', () => {
-    const { subject, calls } = session();
-    void subject.close(1000, () => undefined);
+    const longer = session();
+    void longer.subject.close(1000, () => undefined);
     jest.advanceTimersByTime(100);
-    void subject.close(5000, () => undefined);
-    jest.advanceTimersByTime(800);
-    expect(calls).toEqual([]);
-    void subject.close(50, () => undefined);
-    jest.advanceTimersByTime(49);
-    expect(calls).toEqual([]);
+    void longer.subject.close(5000, () => undefined);
+    jest.advanceTimersByTime(899);
+    expect(longer.calls).toEqual([]);
     jest.advanceTimersByTime(1);
-    expect(calls).toEqual(['finish: close gave up after 50 ms']);
+    expect(longer.calls).toEqual(['finish: close gave up after 1000 ms']);
+
+    const shorter = session();
+    void shorter.subject.close(1000, () => undefined);
+    jest.advanceTimersByTime(100);
+    void shorter.subject.close(50, () => undefined);
+    jest.advanceTimersByTime(49);
+    expect(shorter.calls).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(shorter.calls).toEqual(['finish: close gave up after 50 ms']);
     jest.runAllTimers();
-    expect(calls).toHaveLength(1);
+    expect(shorter.calls).toHaveLength(1);
   });
 
   test('the same deadline twice sets one timer', () => {

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, Socket as NetSocket } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Address } from '../../src/connection/address.js';
 import { resolveOptions } from '../../src/connection/options.js';
@@ -18,8 +18,9 @@ async function closedPort(): Promise<number> {
 }
 
 /** Subscribes to a socket's chunks and records what arrives. */
-function watch(address: Address, connectTimeoutMs = 5000) {
-  const options = resolveOptions({ name: 'chunks', address, connectTimeoutMs });
+function watch(address: Address, connectTimeoutMs = 5000, keepAliveMs?: number) {
+  const options = resolveOptions({ name: 'chunks', address, connectTimeoutMs, keepAliveMs });
+  let closedWhenEnded: boolean | undefined;
   const text: string[] = [];
   let socket: Socket | undefined;
   let connected!: () => void;
@@ -32,9 +33,19 @@ function watch(address: Address, connectTimeoutMs = 5000) {
   }).subscribe({
     next: (chunk) => text.push(Buffer.from(chunk).toString('latin1')), // copied: the buffer is reused
     error: (error: Error) => resolveEnd(error),
-    complete: () => resolveEnd('complete'),
+    complete: () => {
+      closedWhenEnded = socket?.closed;
+      resolveEnd('complete');
+    },
   });
-  return { subscription, ready, ended, text: () => text.join(''), socket: () => socket as Socket };
+  return {
+    subscription,
+    ready,
+    ended,
+    text: () => text.join(''),
+    socket: () => socket as Socket,
+    closedWhenEnded: () => closedWhenEnded,
+  };
 }
 
 const loopback = (port: number): Address => ({ host: '127.0.0.1', port });
@@ -58,7 +69,24 @@ describe('socketChunks: the socket as an Observable of byte chunks', () => {
     await h.ready;
     h.socket().write('quit\r\n');
     await expect(h.ended).resolves.toBe('complete');
+    expect(h.closedWhenEnded()).toBe(false); // on the FIN itself, not Node's later 'close'
     expect(h.socket().destroyed).toBe(true);
+  });
+
+  test('TCP keepalive is on with keepAliveMs, off with 0', async () => {
+    const setKeepAlive = jest.spyOn(NetSocket.prototype, 'setKeepAlive');
+    try {
+      const on = watch(loopback(ctx.server.port), 5000, 1234);
+      await on.ready;
+      expect(setKeepAlive.mock.calls).toEqual([[true, 1234]]);
+      on.subscription.unsubscribe();
+      const off = watch(loopback(ctx.server.port), 5000, 0);
+      await off.ready;
+      expect(setKeepAlive.mock.calls).toHaveLength(1);
+      off.subscription.unsubscribe();
+    } finally {
+      setKeepAlive.mockRestore();
+    }
   });
 
   test('a socket error (connection refused) errors it', async () => {
@@ -78,6 +106,7 @@ describe('socketChunks: the socket as an Observable of byte chunks', () => {
       const outcome = await h.ended;
       expect(outcome).toBeInstanceOf(ConnectionError);
       expect((outcome as ConnectionError).reason).toBe('connect timed out');
+      expect((outcome as ConnectionError).connection).toBe('chunks');
       expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     } finally {
       await silent.close();
