@@ -11,7 +11,7 @@ import ts from 'typescript';
 const root = path.join(__dirname, '..');
 /** Names that belong to the library's insides, never to its published types. */
 const INTERNALS =
-  /putCommand|peekCommand|sendCommand|openLane|takeLane|giveLane|submit<|abandon\(|static from|errorForReply|ClientCore|class Lane\b|LanePool|LaneRun|JobHome|createJob|createTube|createPool|buildOrFail|withPooledLane|ServerLink|withClient|reportFailure|putTo|client\$|@internal/;
+  /putCommand|peekCommand|sendCommand|openLane|takeLane|giveLane|submit<|abandon\(|static from|errorForReply|ClientCore|class Lane\b|LanePool|LaneRun|JobHome|createJob|createTube|createPool|buildOrFail|withPooledLane|ServerLink|withClient|reportFailure|putTo|client\$|replyShapes|@internal/;
 
 let dir: string;
 let pkg: string;

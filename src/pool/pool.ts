@@ -2,8 +2,6 @@ import { BehaviorSubject, Observable, Subject, map, merge, take, timer } from 'r
 import type { Subscription } from 'rxjs';
 import { awaitableFrom } from '../client/awaitable.js';
 import type { Awaitable } from '../client/awaitable.js';
-import { checkClientOptions } from '../client/options.js';
-import { parseAddress } from '../connection/address.js';
 import * as commands from '../protocol/commands.js';
 import { ConnectionError, InvalidArgumentError } from '../protocol/errors.js';
 import type { JobStats, ServerStats } from '../protocol/stats.js';
@@ -12,15 +10,14 @@ import { askAll, pooledStats } from './fan-out.js';
 import { POOL_COMMAND_TIMEOUT_MS } from './pool-options.js';
 import type { PoolOptions, PoolPutOptions, PoolServerSpec } from './pool-options.js';
 import type { Telemetry } from '../client/telemetry.js';
-import type { PoolServer } from './pool-server.js';
-import type { JobRef, PoolJob, PoolServerState } from './pool-server.js';
+import type { JobRef, PoolJob, PoolServer, PoolServerState } from './pool-server.js';
 import { createPoolTube } from './pool-tube.js';
-import type { PoolTubeOwner } from './pool-tube.js';
-import type { PoolTube } from './pool-tube.js';
+import type { PoolTube, PoolTubeOwner } from './pool-tube.js';
 import { createPoolTubeSet } from './pool-tube-set.js';
 import type { PoolTubeSet } from './pool-tube-set.js';
 import { HashRing, RoundRobin } from './routing.js';
-import { ServerLink } from './server-link.js';
+import { linkFor } from './server-link.js';
+import type { ServerLink } from './server-link.js';
 import type { PooledStats } from './stats-sum.js';
 
 /**
@@ -54,17 +51,7 @@ export class BeanstalkPool {
     if (servers.length === 0) throw new InvalidArgumentError('a pool needs at least one server');
     this.commandTimeoutMs = options.commandTimeoutMs ?? POOL_COMMAND_TIMEOUT_MS;
     const clientOptions = { ...options, commandTimeoutMs: this.commandTimeoutMs };
-    this.links = servers.map((spec, index) => {
-      const { url, weight = 1 } = typeof spec === 'string' ? { url: spec } : spec;
-      if (!(weight > 0) || !Number.isFinite(weight)) {
-        throw new InvalidArgumentError(`server weight must be a positive number, got ${weight} for ${url}`);
-      }
-      // Checked here, as connect() checks one client's: a server's client is made only when
-      // it is first needed, and a bad option must not surface as a throw from a command.
-      checkClientOptions({ ...clientOptions, url, reconnect: options.retry });
-      parseAddress(url);
-      return new ServerLink(url, index, weight, clientOptions);
-    });
+    this.links = servers.map((spec, index) => linkFor(spec, index, clientOptions, options.retry));
     this.servers = Object.freeze(this.links.map((link) => link.server));
     this.owner = {
       servers: this.links,

@@ -5,9 +5,12 @@ import type { BeanstalkOptions } from '../client/beanstalk.js';
 import type { Job } from '../client/job.js';
 import type { ReconnectOptions } from '../connection/backoff.js';
 import { backoffDelay } from '../connection/backoff.js';
-import { ConnectionError } from '../protocol/errors.js';
+import { checkClientOptions } from '../client/options.js';
+import { parseAddress } from '../connection/address.js';
+import { ConnectionError, InvalidArgumentError } from '../protocol/errors.js';
 import { createPoolServer } from './pool-server.js';
 import type { PoolJob, PoolServer, PoolServerState } from './pool-server.js';
+import type { PoolServerSpec } from './pool-options.js';
 
 /** What every server of a pool is given: the client options and the back-off between probes. */
 export type ServerLinkOptions = BeanstalkOptions & { readonly retry?: ReconnectOptions };
@@ -192,4 +195,24 @@ export class ServerLink {
     this.timer = setTimeout(() => this.probe(), delay);
     this.timer.unref?.();
   }
+}
+
+/**
+ * The link for one server of a pool's list, its options checked as connect() checks one
+ * client's: a server's client is made only when it is first needed, and a bad option must
+ * not surface as a throw from a command.
+ */
+export function linkFor(
+  spec: PoolServerSpec,
+  index: number,
+  options: ServerLinkOptions,
+  retry: ReconnectOptions | undefined,
+): ServerLink {
+  const { url, weight = 1 } = typeof spec === 'string' ? { url: spec } : spec;
+  if (!(weight > 0) || !Number.isFinite(weight)) {
+    throw new InvalidArgumentError(`server weight must be a positive number, got ${weight} for ${url}`);
+  }
+  checkClientOptions({ ...options, url, reconnect: retry });
+  parseAddress(url);
+  return new ServerLink(url, index, weight, options);
 }

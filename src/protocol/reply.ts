@@ -22,7 +22,34 @@ export interface ReplyShape {
   readonly bodyLengthArg?: number;
 }
 
-export const replyShapes = {
+/** Every reply word beanstalkd 1.12 sends (spelled out, so the published types do not carry the table). */
+export type ReplyWord =
+  | 'INSERTED'
+  | 'BURIED'
+  | 'EXPECTED_CRLF'
+  | 'JOB_TOO_BIG'
+  | 'DRAINING'
+  | 'USING'
+  | 'RESERVED'
+  | 'DEADLINE_SOON'
+  | 'TIMED_OUT'
+  | 'DELETED'
+  | 'NOT_FOUND'
+  | 'RELEASED'
+  | 'TOUCHED'
+  | 'WATCHING'
+  | 'NOT_IGNORED'
+  | 'FOUND'
+  | 'KICKED'
+  | 'OK'
+  | 'PAUSED'
+  | 'OUT_OF_MEMORY'
+  | 'INTERNAL_ERROR'
+  | 'BAD_FORMAT'
+  | 'UNKNOWN_COMMAND';
+
+/** The shape of each reply word (see ReplyShape). */
+export const replyShapes: Readonly<Record<ReplyWord, ReplyShape>> = {
   INSERTED: { minArgs: 1, maxArgs: 1, numeric: [0] },
   BURIED: { minArgs: 0, maxArgs: 1, numeric: [0] },
   EXPECTED_CRLF: { minArgs: 0, maxArgs: 0, numeric: [] },
@@ -46,6 +73,4 @@ export const replyShapes = {
   INTERNAL_ERROR: { minArgs: 0, maxArgs: 0, numeric: [] },
   BAD_FORMAT: { minArgs: 0, maxArgs: 0, numeric: [] },
   UNKNOWN_COMMAND: { minArgs: 0, maxArgs: 0, numeric: [] },
-} as const satisfies Record<string, ReplyShape>;
-
-export type ReplyWord = keyof typeof replyShapes;
+};
