@@ -1,3 +1,6 @@
+import type { Address } from '../../src/connection/address.js';
+import { resolveOptions } from '../../src/connection/options.js';
+import { KEEP_CHUNK_MIN_BYTES, parserOptionsFor } from '../../src/connection/read-planner.js';
 import { plannedReads } from '../helpers/planned-reads.js';
 
 /** A planner over a fake socket: `deliver` puts bytes where the planner asks, as a read would. */
@@ -101,5 +104,41 @@ describe('ReadPlanner with parseReplies(): where each read lands', () => {
     const wire = reserved(3, bodyOf(20000, 5));
     const first = deliver(wire.subarray(0, 10000));
     expect(reader.buffer()).toBe(first);
+  });
+});
+
+describe('ReadPlanner.isTarget: only the read that filled the body region it handed out', () => {
+  test('the region given for the rest of a body, once; any other chunk is a plain read', () => {
+    const { reader, deliver } = warmHarness();
+    deliver(Buffer.concat([Buffer.from('RESERVED 1 100000\r\n'), bodyOf(1000, 1)]));
+    const region = reader.buffer();
+    expect(region.length).toBeGreaterThanOrEqual(16 * 1024);
+    expect(reader.isTarget(Buffer.alloc(100))).toBe(false); // another buffer (a TLS chunk)
+    const again = reader.buffer(); // the same memory, handed out anew
+    expect([again.buffer, again.byteOffset]).toEqual([region.buffer, region.byteOffset]);
+    expect(reader.isTarget(again.subarray(1, 101))).toBe(false); // same memory, another offset
+    const third = reader.buffer();
+    expect(reader.isTarget(third.subarray(0, 100))).toBe(true);
+    expect(reader.isTarget(third.subarray(0, 100))).toBe(false); // handed out once
+  });
+
+  test('no region handed out: nothing is a target', () => {
+    const { reader } = warmHarness();
+    const plain = reader.buffer();
+    expect(reader.isTarget(plain.subarray(0, 10))).toBe(false);
+  });
+});
+
+describe('parserOptionsFor', () => {
+  test("the reply body limit, and whether the socket's reads reuse their buffer", () => {
+    const options = (address: Address) => resolveOptions({ name: 'n', address, maxReplyBodyBytes: 5 });
+    expect(parserOptionsFor(options({}))).toStrictEqual({
+      maxBodyBytes: 5,
+      reusesChunks: true,
+      keepChunkMinBytes: KEEP_CHUNK_MIN_BYTES,
+    });
+    expect(KEEP_CHUNK_MIN_BYTES).toBe(32 * 1024);
+    expect(parserOptionsFor(options({ tls: true })).reusesChunks).toBe(false);
+    expect(parserOptionsFor(options({ path: '/p', tls: true })).reusesChunks).toBe(true);
   });
 });
