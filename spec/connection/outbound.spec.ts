@@ -6,6 +6,7 @@ import type { ConnectionOptions } from '../../src/connection/options.js';
 import { Outbound } from '../../src/connection/outbound.js';
 import type { Pending } from '../../src/connection/pending.js';
 import * as commands from '../../src/protocol/commands.js';
+import { encodedLength } from '../../src/protocol/encode.js';
 import { ConnectionError } from '../../src/protocol/errors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
@@ -62,6 +63,7 @@ describe('Outbound: byte counters on a real socket', () => {
     expect(writes()).toBe(1);
     expect(written.map((pending) => pending.command.line)).toEqual([expect.stringMatching(/^use /), put.line]);
     const total = written[written.length - 1].sentBy;
+    expect(total).toBe(written[0].command.line.length + 2 + encodedLength(put));
     expect(opened.writableLength).toBeGreaterThan(1024 * 1024);
     expect(subject.bytesSent).toBe(total - opened.writableLength);
     const handle = (opened as unknown as { _handle: { writeQueueSize: number } })._handle;

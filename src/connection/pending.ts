@@ -35,12 +35,12 @@ export class Pending implements Unsubscribable {
 
   /** Fails the command: it stops counting against the limits first. */
   fail(error: Error): void {
-    if (this.counted) this.admission?.release(this);
+    this.admission?.release(this);
     this.subscriber?.error(error);
   }
 
   unsubscribe(): void {
     this.cancelled = true;
-    if (this.counted) this.admission?.release(this);
+    this.admission?.release(this);
   }
 }
