@@ -35,7 +35,7 @@ export type { ReconnectOptions } from './connection/backoff.js';
 export type { ConnectionLimits } from './connection/options.js';
 export { parseReplies } from './protocol/parser.js';
 export type { ParserOptions } from './protocol/parser.js';
-export type { Reply } from './protocol/reply.js';
+export type { Reply, ReplyWord } from './protocol/reply.js';
 export * from './worker/index.js';
 export type { ConnectionObserver, CommandInfo } from './connection/observer.js';
 export * from './pool/index.js';
