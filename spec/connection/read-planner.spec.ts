@@ -114,6 +114,9 @@ describe('ReadPlanner.isTarget: only the read that filled the body region it han
     const region = reader.buffer();
     expect(region.length).toBeGreaterThanOrEqual(16 * 1024);
     expect(reader.isTarget(Buffer.alloc(100))).toBe(false); // another buffer (a TLS chunk)
+    const sameOffset = Buffer.alloc(region.byteOffset + 100).subarray(region.byteOffset);
+    expect(reader.buffer().byteOffset).toBe(sameOffset.byteOffset);
+    expect(reader.isTarget(sameOffset)).toBe(false); // another buffer at the same offset
     const again = reader.buffer(); // the same memory, handed out anew
     expect([again.buffer, again.byteOffset]).toEqual([region.buffer, region.byteOffset]);
     expect(reader.isTarget(again.subarray(1, 101))).toBe(false); // same memory, another offset
