@@ -266,6 +266,7 @@ describe('ReplyParser: malformed streams', () => {
     'OK 1e3',
     'RESERVED 1 ab',
     'RESERVED x 1',
+    'FOUND x 1',
     'WATCHING one',
     'KICKED 2,',
     'BURIED 9007199254740992',
