@@ -2,28 +2,12 @@
 // after one had already killed it. This test environment skips the rest of a mutant's run
 // once a test failed: later tests in the file are skipped, and later files skip every test
 // (so their beforeAll hooks, e.g. starting a beanstalkd, do not run either). Outside a
-// mutant run (the dry run measures coverage, `npm test`) it does nothing, except that tests
-// whose full name matches MUTATION_SKIP_TESTS (a regular expression the scope sets, for a
-// few tests that each take >10 s) are skipped in the dry run and every mutant run alike.
+// mutant run (the dry run measures coverage, `npm test`) it does nothing.
 const NodeEnvironment = require('jest-environment-node').TestEnvironment;
 
 const ACTIVE_MUTANT = '__STRYKER_ACTIVE_MUTANT__';
 /** The mutant a test already failed for (shared by every file of the run: jest runs in band). */
 let killed;
-const slow = process.env.MUTATION_SKIP_TESTS ? new RegExp(process.env.MUTATION_SKIP_TESTS) : undefined;
-
-function fullName(test) {
-  const names = [];
-  for (let block = test; block && block.parent; block = block.parent) names.unshift(block.name);
-  return names.join(' ');
-}
-
-function skipSlow(block) {
-  for (const child of block.children) {
-    if (child.type === 'describeBlock') skipSlow(child);
-    else if (slow.test(fullName(child))) child.mode = 'skip';
-  }
-}
 
 function skipAll(block) {
   for (const child of block.children) {
@@ -34,7 +18,6 @@ function skipAll(block) {
 
 class BailEnvironment extends NodeEnvironment {
   handleTestEvent(event, state) {
-    if (event.name === 'run_start' && slow) skipSlow(state.rootDescribeBlock);
     const mutant = process.env[ACTIVE_MUTANT];
     if (mutant === undefined) return;
     if (event.name === 'run_start' && killed === mutant) skipAll(state.rootDescribeBlock);
