@@ -1,48 +1,15 @@
-import { createServer } from 'node:net';
 import { firstValueFrom } from 'rxjs';
-import { Connection } from '../../src/connection/connection.js';
-import type { ConnectionOptions, ConnectionState } from '../../src/connection/connection.js';
 import * as commands from '../../src/protocol/commands.js';
+import { freePort } from '../../src/testing/index.js';
 import type { JobData } from '../../src/protocol/commands.js';
 import { CommandTimeoutError, ConnectionError, NotFoundError } from '../../src/protocol/errors.js';
-import { startFaultProxy } from '../support/fault-proxy.js';
-import type { FaultProxy } from '../support/fault-proxy.js';
-import { failure, freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
+import { statesOf, useConnections } from '../helpers/connections.js';
+import { failure, freshTube, sleep } from '../helpers/setup.js';
 
 // What a connection does when its socket goes, seen through the fault proxy against a real
 // beanstalkd: which commands are resent, how often it tries again, and what a failure says.
 
-const context = useBeanstalkd();
-let proxy: FaultProxy;
-const open: Connection[] = [];
-
-beforeEach(async () => {
-  proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: context.server.port } });
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((connection) => connection.destroy()));
-  await proxy.close();
-});
-
-function connect(options: Partial<ConnectionOptions> = {}): Connection {
-  const connection = new Connection({
-    name: 'under-test',
-    address: { host: '127.0.0.1', port: proxy.port },
-    reconnect: { initialDelayMs: 10, maxDelayMs: 20 },
-    ...options,
-  });
-  open.push(connection);
-  return connection;
-}
-
-/** A port on loopback where nothing listens (the proxy's upstream connect then fails). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const { connect, proxy, server } = useConnections();
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -52,15 +19,9 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
-const states = (connection: Connection): ConnectionState[] => {
-  const seen: ConnectionState[] = [];
-  connection.state$.subscribe((state) => seen.push(state));
-  return seen;
-};
-
 test('a blocking reserve is resent for as long as the connection reconnects (here 5 drops, more than maxResends)', async () => {
   const tube = freshTube();
-  const direct = connect({ name: 'direct', address: { host: '127.0.0.1', port: context.server.port } });
+  const direct = connect({ name: 'direct', address: { host: '127.0.0.1', port: server().port } });
   // Connections waiting in a reserve on the tube (a tube nobody watches and with no job is gone: 0).
   const waiting = (): Promise<number> =>
     firstValueFrom(direct.send(commands.statsTube(tube))).then(
@@ -79,21 +40,21 @@ test('a blocking reserve is resent for as long as the connection reconnects (her
   // "watch <tube>", "ignore default" and "reserve", each with CRLF, go up on every connection.
   const perConnection = `watch ${tube}\r\nignore default\r\nreserve\r\n`.length;
   for (let drop = 1; drop <= 5; drop++) {
-    const before = proxy.stats.bytesUp;
+    const before = proxy().stats.bytesUp;
     await until(
       `reserve ${drop} waits`,
-      async () => proxy.stats.bytesUp >= before + perConnection && (await waiting()) === 1,
+      async () => proxy().stats.bytesUp >= before + perConnection && (await waiting()) === 1,
     );
-    proxy.cutAll();
+    proxy().cutAll();
     await until(`drop ${drop} seen by the server`, async () => (await waiting()) === 0);
     expect(error).toBeUndefined();
   }
-  const before = proxy.stats.bytesUp;
+  const before = proxy().stats.bytesUp;
   await until(
     'the last reserve waits',
-    async () => proxy.stats.bytesUp >= before + perConnection && (await waiting()) === 1,
+    async () => proxy().stats.bytesUp >= before + perConnection && (await waiting()) === 1,
   );
-  expect(proxy.stats.connections).toBe(6);
+  expect(proxy().stats.connections).toBe(6);
   const id = await firstValueFrom(direct.send(commands.put(tube, 'after five drops')));
   const got: JobData = await job;
   expect(got.id).toBe(id);
@@ -103,14 +64,14 @@ test('a blocking reserve is resent for as long as the connection reconnects (her
 test('reconnect.maxAttempts: exactly that many attempts after a loss, then closed', async () => {
   const connection = connect({ reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 3 } });
   await firstValueFrom(connection.send(commands.stats()));
-  const seen = states(connection);
+  const seen = statesOf(connection);
   // Every later connection reaches the proxy, whose upstream then fails: it drops at once.
-  proxy.setTarget({ host: '127.0.0.1', port: await deadPort() });
+  proxy().setTarget({ host: '127.0.0.1', port: await freePort() });
   const stats = failure(connection.send(commands.stats()));
-  proxy.cutAll();
+  proxy().cutAll();
   expect(await stats).toBeInstanceOf(ConnectionError);
   await until('closed', () => connection.state === 'closed');
-  expect(proxy.stats.connections).toBe(1 + 3);
+  expect(proxy().stats.connections).toBe(1 + 3);
   expect(seen.filter((state) => state === 'reconnecting').length).toBeGreaterThanOrEqual(1);
   expect(seen[seen.length - 1]).toBe('closed');
 });
@@ -119,42 +80,42 @@ test('a connection that stayed up 1 s counts as good: the next loss starts the a
   const connection = connect({ reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 1 } });
   await firstValueFrom(connection.send(commands.stats()));
   // A dead network: the next connection is accepted but gets no upstream and no reply.
-  proxy.pause();
+  proxy().pause();
   const stats = firstValueFrom(connection.send(commands.stats()));
-  proxy.cutAll();
-  await until('the one attempt connected', () => proxy.stats.connections === 2 && connection.state === 'connected');
+  proxy().cutAll();
+  await until('the one attempt connected', () => proxy().stats.connections === 2 && connection.state === 'connected');
   await sleep(1300); // up for over a second, though nothing was answered
-  proxy.cutAll();
-  proxy.resume();
+  proxy().cutAll();
+  proxy().resume();
   // With its one attempt used up it would close; proven good, it tries again and stats gets through.
-  expect((await stats).pid).toBe(context.server.pid);
-  expect(proxy.stats.connections).toBe(3);
+  expect((await stats).pid).toBe(server().pid);
+  expect(proxy().stats.connections).toBe(3);
   expect(connection.state).toBe('connected');
 });
 
 test('a connection lost before it proved good does not reset the attempts', async () => {
   const connection = connect({ reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 1 } });
   await firstValueFrom(connection.send(commands.stats()));
-  proxy.pause();
+  proxy().pause();
   const stats = failure(connection.send(commands.stats()));
-  proxy.cutAll();
-  await until('the one attempt connected', () => proxy.stats.connections === 2 && connection.state === 'connected');
+  proxy().cutAll();
+  await until('the one attempt connected', () => proxy().stats.connections === 2 && connection.state === 'connected');
   await sleep(200);
-  proxy.cutAll();
+  proxy().cutAll();
   expect(await stats).toBeInstanceOf(ConnectionError);
   expect(connection.state).toBe('closed');
-  expect(proxy.stats.connections).toBe(2);
-  proxy.resume();
+  expect(proxy().stats.connections).toBe(2);
+  proxy().resume();
 });
 
 test('a command requeued for resending is not written: closed before it goes again, it never reached the server', async () => {
   const connection = connect({ reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } });
   await firstValueFrom(connection.send(commands.stats()));
-  proxy.pause(); // stats is written, held by the proxy: in flight
+  proxy().pause(); // stats is written, held by the proxy: in flight
   const stats = failure(connection.send(commands.stats()));
   const put = failure(connection.send(commands.put('default', 'in flight')));
   await sleep(100);
-  proxy.cutAll(); // stats is requeued (safe to resend), put fails (it may have been acted on)
+  proxy().cutAll(); // stats is requeued (safe to resend), put fails (it may have been acted on)
   const putError = (await put) as ConnectionError;
   expect(putError).toBeInstanceOf(ConnectionError);
   expect(putError.mayHaveReachedServer).toBe(true);
@@ -163,33 +124,33 @@ test('a command requeued for resending is not written: closed before it goes aga
   const error = (await stats) as ConnectionError;
   expect(error).toBeInstanceOf(ConnectionError);
   expect(error.mayHaveReachedServer).toBe(false);
-  proxy.resume();
+  proxy().resume();
 });
 
 test('a safe command is resent at most maxResends times, then fails saying it may have reached the server', async () => {
   const connection = connect({ maxResends: 1 });
   await firstValueFrom(connection.send(commands.stats()));
-  proxy.pause(); // every write is held: the command is in flight on each connection
+  proxy().pause(); // every write is held: the command is in flight on each connection
   const stats = failure(connection.send(commands.stats()));
   let settled = false;
   void stats.then(() => (settled = true));
   await sleep(100);
-  proxy.cutAll(); // first loss: resent once
-  await until('reconnected', () => proxy.stats.connections === 2 && connection.state === 'connected');
+  proxy().cutAll(); // first loss: resent once
+  await until('reconnected', () => proxy().stats.connections === 2 && connection.state === 'connected');
   await sleep(100);
   expect(settled).toBe(false);
-  proxy.cutAll(); // second loss: no resend left
+  proxy().cutAll(); // second loss: no resend left
   const error = (await stats) as ConnectionError;
   expect(error).toBeInstanceOf(ConnectionError);
   expect(error.reason).toMatch(/^connection lost before the reply/);
   expect(error.mayHaveReachedServer).toBe(true);
-  proxy.resume();
+  proxy().resume();
 });
 
 test('after a command timeout nothing in flight is resent: it was all sent to a silent server', async () => {
   const connection = connect({ commandTimeoutMs: 300 });
   await firstValueFrom(connection.send(commands.stats()));
-  proxy.pause();
+  proxy().pause();
   const first = failure(connection.send(commands.stats()));
   const second = failure(connection.send(commands.listTubes()));
   expect(await first).toBeInstanceOf(CommandTimeoutError);
@@ -198,6 +159,6 @@ test('after a command timeout nothing in flight is resent: it was all sent to a 
   // Failed with the reset, not timed out again after a resend.
   expect(error.reason).toMatch(/^connection lost before the reply/);
   expect(error.mayHaveReachedServer).toBe(true);
-  expect(proxy.stats.connections).toBe(1);
-  proxy.resume();
+  expect(proxy().stats.connections).toBe(1);
+  proxy().resume();
 });

@@ -8,25 +8,18 @@ import type { Pending } from '../../src/connection/pending.js';
 import * as commands from '../../src/protocol/commands.js';
 import { encodedLength } from '../../src/protocol/encode.js';
 import { ConnectionError } from '../../src/protocol/errors.js';
-import { startFaultProxy } from '../support/fault-proxy.js';
-import type { FaultProxy } from '../support/fault-proxy.js';
-import { recordingSink } from '../helpers/connections.js';
-import { freshTube, sleep, useBeanstalkd } from '../helpers/setup.js';
+import { recordingSink, useConnections } from '../helpers/connections.js';
+import { freshTube, sleep } from '../helpers/setup.js';
 
 // The outbound side of a connection on a real socket to beanstalkd (through the fault proxy,
 // paused where the bytes must stay in the client): its byte counters, the offline bound,
 // resends and the final failure.
 
-const context = useBeanstalkd();
-let proxy: FaultProxy;
+const { proxy } = useConnections();
 const sockets: Socket[] = [];
 
-beforeEach(async () => {
-  proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: context.server.port } });
-});
-afterEach(async () => {
+afterEach(() => {
   for (const socket of sockets.splice(0)) socket.destroy();
-  await proxy.close();
 });
 
 function outbound(options: Partial<ConnectionOptions> = {}) {
@@ -43,7 +36,7 @@ function outbound(options: Partial<ConnectionOptions> = {}) {
 }
 
 async function socket(): Promise<Socket> {
-  const opened = netConnect({ host: '127.0.0.1', port: proxy.port });
+  const opened = netConnect({ host: '127.0.0.1', port: proxy().port });
   sockets.push(opened);
   await once(opened, 'connect');
   return opened;
@@ -55,7 +48,7 @@ describe('Outbound: byte counters on a real socket', () => {
   test('while a large write waits in the client, only what the kernel took counts as sent', async () => {
     const { subject, written, writes } = outbound();
     const opened = await socket();
-    proxy.pause();
+    proxy().pause();
     subject.attach(opened);
     const put = commands.put(freshTube(), Buffer.alloc(20 * 1024 * 1024, 0x61));
     subject.queue(put, recordingSink(), false);
@@ -69,7 +62,7 @@ describe('Outbound: byte counters on a real socket', () => {
     const handle = (opened as unknown as { _handle: { writeQueueSize: number } })._handle;
     expect(subject.bytesLeaving).toBe(handle.writeQueueSize);
     expect(subject.bytesLeaving).toBeGreaterThan(0);
-    proxy.resume();
+    proxy().resume();
     while (opened.writableLength > 0) await sleep(10);
     expect(subject.bytesSent).toBe(total);
     expect(subject.bytesLeaving).toBe(0);

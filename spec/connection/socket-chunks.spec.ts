@@ -1,21 +1,13 @@
-import { createServer, Socket as NetSocket } from 'node:net';
+import { Socket as NetSocket } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Address } from '../../src/connection/address.js';
 import { resolveOptions } from '../../src/connection/options.js';
 import { ReadPlanner } from '../../src/connection/read-planner.js';
 import { socketChunks } from '../../src/connection/socket-chunks.js';
 import { ConnectionError } from '../../src/protocol/errors.js';
+import { freePort } from '../../src/testing/index.js';
 import { useBeanstalkd } from '../helpers/setup.js';
 import { startHostileServer } from '../support/hostile-server.js';
-
-/** A free loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Subscribes to a socket's chunks and records what arrives. */
 function watch(address: Address, connectTimeoutMs = 5000, keepAliveMs?: number) {
@@ -90,7 +82,7 @@ describe('socketChunks: the socket as an Observable of byte chunks', () => {
   });
 
   test('a socket error (connection refused) errors it', async () => {
-    const h = watch(loopback(await closedPort()));
+    const h = watch(loopback(await freePort()));
     const outcome = await h.ended;
     // (Node's own errors come from outside jest's realm: no instanceof check.)
     expect(outcome).not.toBe('complete');

@@ -5,6 +5,7 @@ import type { ConnectionOptions, ConnectionState } from '../../src/connection/co
 import type { CommandSink } from '../../src/connection/pending.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
+import type { RunningBeanstalkd } from '../../src/testing/index.js';
 import { useBeanstalkd } from './setup.js';
 
 /**
@@ -13,6 +14,7 @@ import { useBeanstalkd } from './setup.js';
  * mutation run attributes what it covers to the test) and destroys it afterwards.
  */
 export function useConnections(): {
+  readonly server: () => RunningBeanstalkd;
   readonly proxy: () => FaultProxy;
   readonly connect: (options?: Partial<ConnectionOptions>) => Connection;
 } {
@@ -27,6 +29,7 @@ export function useConnections(): {
     await proxy.close();
   });
   return {
+    server: () => context.server,
     proxy: () => proxy,
     connect: (options = {}) => {
       const connection = new Connection({
