@@ -195,8 +195,8 @@ export class Connection {
   }
 
   /** Resets the connection after a protocol error: the socket goes, reconnect follows. */
-  private fail(error: Error, culprit?: Pending): void {
-    if (this.link) this.onLost(this.link, error, culprit);
+  private fail(error: Error): void {
+    if (this.link) this.onLost(this.link, error);
   }
 
   /** The head command got no reply within commandTimeoutMs: it fails, the connection resets. */
